@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDING_DIM = 384
+# Written by `policydesk eval --calibrate`; committed so a clean checkout uses the chosen threshold.
+CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "data" / "calibration.json"
+
+
+def _calibrated_threshold() -> float:
+    try:
+        return float(json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))["abstain_threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.5
 
 
 def _default_model_path() -> str:
@@ -53,7 +63,7 @@ class Settings(BaseSettings):
     # answering
     top_k: int = 5
     retrieve_k: int = 20
-    abstain_threshold: float = 0.5
+    abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000
     stale_after_days: int = 365
 

@@ -28,3 +28,42 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"no corpus at {CORPUS}")
     return CORPUS
+
+
+# A small real index shared by the answer, CLI and app tests: a handful of official pages of
+# every kind, embedded once per test session (about 20 s on 2 cores).
+SMALL_CORPUS = [
+    "uscis-gov-raw-html-forms-tps-uscis-helper/docs/uscis/forms/tps/html/i-765.html",
+    "uscis-gov-raw-html-forms-tps-uscis-helper/docs/uscis/sources/2026-05-10/lockbox-chart.html",
+    "uscis-pm-raw-html-lighthouse/community-vault/snapshots/9c0e2d65e705d61580c5b2cc505031fa82fa54cdb4ce9a2abae0f208c480746b.html",
+    "uscis-pm-chapter-and-form-instructions-nctr834/data/i-129finstr.txt",
+    "uscis-pm-chapter-and-form-instructions-nctr834/data/20221219-PublicChargeFinalRule.txt",
+    "usc-title8-ina-markdown-codexstanford/chuncks/title-08/chunck-56.md",
+]
+
+
+def make_settings(data_dir: Path, **overrides):
+    from ingest.settings import Settings
+
+    return Settings(data_dir=data_dir, **overrides)
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory, corpus_dir):
+    """Settings pointing at a data dir with a built index over SMALL_CORPUS."""
+    from ingest.run_ingest import run_ingest
+
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = make_settings(data_dir)
+    report = run_ingest(settings, [str(corpus_dir / rel) for rel in SMALL_CORPUS])
+    assert report.switched and report.chunks > 0
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(small_index):
+    from assistant.service import Assistant
+
+    a = Assistant(small_index)
+    yield a
+    a.close()

@@ -1,0 +1,13 @@
+"""PolicyDesk in the browser: `streamlit run app.py` (or `policydesk app`). Routing only."""
+
+import streamlit as st
+
+st.set_page_config(page_title="PolicyDesk", page_icon="📘", layout="wide")
+
+pages = st.navigation([
+    st.Page("pages_ui/search.py", title="Search", icon="🔎", default=True),
+    st.Page("pages_ui/coverage.py", title="Coverage", icon="📋"),
+    st.Page("pages_ui/library.py", title="Library", icon="📚"),
+    st.Page("pages_ui/insights.py", title="Insights", icon="📈"),
+])
+pages.run()

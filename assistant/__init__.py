@@ -1,0 +1,1 @@
+"""PolicyDesk answering: question in -> cited answer out. Imports ingest, never app."""

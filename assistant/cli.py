@@ -1,0 +1,235 @@
+"""`policydesk`: the one command line for ingesting and answering. A thin layer over the library;
+errors are translated here into an exit code and a one-line message, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print figures.")
+app.add_typer(bench_app, name="bench")
+
+EXIT_BAD_INPUT = 2
+EXIT_NO_INDEX = 3
+EXIT_FAILED = 1
+
+
+def _settings():
+    from ingest.settings import Settings
+
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic ValidationError: a bad POLICYDESK_* variable
+        _fail(f"bad settings: {exc}", EXIT_BAD_INPUT)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _assistant(settings):
+    from assistant.service import Assistant
+    from ingest.index_store import IndexUnavailable
+
+    assistant = Assistant(settings)
+    try:
+        assistant.version  # noqa: B018 - opens the serving version now, to report problems early
+    except IndexUnavailable as exc:
+        _fail(str(exc), EXIT_NO_INDEX)
+    return assistant
+
+
+@app.command()
+def ingest(
+    source: Annotated[list[str], typer.Option("--source", "-s", help="Mirror path or URL; repeatable.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Build a new index version from SOURCEs and switch to it when complete."""
+    from tqdm import tqdm
+
+    from ingest.run_ingest import IngestError, run_ingest
+
+    settings = _settings()
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or as_json:
+            return
+        if bar is None:
+            bar = tqdm(total=total, unit="chunk", desc="embed+index", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        report = run_ingest(settings, source, progress=progress)
+    except IngestError as exc:
+        _fail(f"{exc} (the previous index version keeps serving)", EXIT_FAILED)
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        typer.echo(json.dumps(report.__dict__, default=lambda o: o.__dict__, indent=1))
+        return
+    typer.echo(f"index version {report.version} is now serving")
+    typer.echo(f"pages seen {report.pages_seen}, indexed {report.pages_indexed}, skipped {len(report.skipped)}; "
+               f"documents {report.documents}; chunks {report.chunks} "
+               f"(embedded {report.embedded}, from cache {report.from_cache})")
+    typer.echo("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in report.seconds.items()))
+    for skip in report.skipped:
+        typer.echo(f"  skipped {skip.source}: {skip.reason}")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Which index version serves, and what it holds."""
+    from ingest.status import index_status
+
+    info = index_status(_settings())
+    if as_json:
+        typer.echo(json.dumps(info, indent=1))
+    else:
+        for key, value in info.items():
+            typer.echo(f"{key}: {value}")
+    if info.get("version") is None:
+        raise typer.Exit(EXIT_NO_INDEX)
+
+
+@app.command()
+def verify() -> None:
+    """Check the serving version against its build manifest; non-zero exit on any mismatch."""
+    from ingest.index_store import IndexUnavailable, VersionRegistry
+    from ingest.verify import verify_store
+
+    settings = _settings()
+    registry = VersionRegistry(settings)
+    try:
+        version = registry.current()
+        store, copy = registry.open_reader(version)
+    except IndexUnavailable as exc:
+        _fail(str(exc), EXIT_NO_INDEX)
+    try:
+        problems = verify_store(store, version.manifest)
+    finally:
+        from ingest.index_store import close_store
+
+        close_store(store)
+        if copy is not None:
+            import shutil
+
+            shutil.rmtree(copy, ignore_errors=True)
+    if problems:
+        for p in problems:
+            typer.echo(f"mismatch: {p}", err=True)
+        raise typer.Exit(EXIT_FAILED)
+    typer.echo(f"index version {version.name} verified: {version.manifest.get('chunks')} chunks match the manifest")
+
+
+def _print_answer(answer) -> None:
+    if answer.abstained:
+        typer.echo(answer.message)
+    else:
+        typer.echo(answer.text)
+    if answer.citations:
+        typer.echo("\nNearest passages (not an answer):" if answer.abstained else "\nSources:")
+    for c in answer.citations:
+        typer.echo(f"[{c.rank}] {c.cite} — {c.title}" + (f" — {c.section}" if c.section else ""))
+        typer.echo(f"    {c.url}" + (f" (current as of {c.current_as_of})" if c.current_as_of else ""))
+    typer.echo(f"\nconfidence {answer.confidence:.2f} · {answer.latency_ms:.0f} ms")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The caller's question.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=50)] = 5,
+    kind: Annotated[list[str] | None, typer.Option("--kind")] = None,
+    form: Annotated[list[str] | None, typer.Option("--form")] = None,
+    volume: Annotated[int | None, typer.Option("--volume")] = None,
+) -> None:
+    """Answer one question from the indexed official pages, with citations."""
+    from assistant.records import QuestionError
+    from assistant.service import SearchFilters
+    from ingest.forms import find_forms
+    from ingest.records import KINDS
+
+    for k in kind or []:
+        if k not in KINDS:
+            _fail(f"unknown kind {k!r}; choose from {', '.join(KINDS)}", EXIT_BAD_INPUT)
+    forms = [f for raw in form or [] for f in (find_forms(raw) or find_forms("Form " + raw))]
+    settings = _settings()
+    assistant = _assistant(settings)
+    try:
+        answer = assistant.ask(question, top_k=top_k,
+                               filters=SearchFilters(kinds=kind or [], volume=volume, forms=forms))
+    except QuestionError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    from assistant.query_log import log_answer
+
+    log_answer(settings, answer)
+    if as_json:
+        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def batch(
+    input: Annotated[Path, typer.Option("--input", "-i", exists=True, dir_okay=False)],
+    output: Annotated[Path, typer.Option("--output", "-o")],
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=50)] = 10,
+    log: Annotated[bool, typer.Option("--log", help="Also write (redacted) questions to the query log.")] = False,
+) -> None:
+    """Answer every question of a JSONL file (lines with `id` and `question`), models loaded once."""
+    from assistant.batch import run_batch
+
+    settings = _settings()
+    assistant = _assistant(settings)
+    counts = run_batch(assistant, input, output, top_k=top_k, log=log)
+    typer.echo(f"{counts['answered']} answered, {counts['abstained']} abstained, {counts['errors']} errors "
+               f"-> {output}")
+
+
+@app.command(name="eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option("--questions", "-q", exists=True, dir_okay=False)],
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Choose and save the abstention threshold.")] = False,
+) -> None:
+    """Retrieval and abstention metrics on a labelled question set (hybrid vs BM25 vs dense)."""
+    from assistant.evaluate import format_report, run_evaluation
+
+    settings = _settings()
+    _assistant(settings).close()  # fail early and clearly when there is no index
+    report = run_evaluation(settings, questions, top_k=top_k, calibrate=calibrate)
+    typer.echo(json.dumps(report, indent=1) if as_json else format_report(report))
+
+
+@app.command(name="app")
+def run_app(
+    port: Annotated[int, typer.Option("--port")] = 8501,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+) -> None:
+    """Open the Streamlit app (bound to localhost by default)."""
+    import subprocess
+
+    app_py = Path(__file__).resolve().parents[1] / "app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.address", host,
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    raise typer.Exit(subprocess.call(cmd))
+
+
+def main() -> None:
+    app()

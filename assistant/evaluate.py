@@ -1,0 +1,145 @@
+"""`policydesk eval`: retrieval and abstention metrics on a labelled question set.
+
+Gold passages are given as a corpus file (or URL) plus `must_contain` phrases: a retrieved
+chunk is relevant when it comes from that file/URL and contains one of the phrases. The same
+run measures hybrid, BM25-only and dense-only retrieval on the same index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from assistant.batch import read_question_lines
+from assistant.calibration import choose_threshold, save_calibration, threshold_curve
+from assistant.service import Assistant
+from ingest.settings import Settings
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'").replace("“", '"').replace("”", '"')).strip().lower()
+
+
+def is_relevant(meta: dict[str, Any], content: str, gold: list[dict[str, Any]]) -> bool:
+    body = _norm(content)
+    for g in gold:
+        same_file = g.get("file") and meta.get("source") == g["file"]
+        same_url = g.get("url") and meta.get("page_url") == g["url"]
+        if not (same_file or same_url):
+            continue
+        phrases = g.get("must_contain") or []
+        if not phrases or any(_norm(p) in body for p in phrases):
+            return True
+    return False
+
+
+def first_relevant_rank(docs: list[Any], gold: list[dict[str, Any]]) -> int | None:
+    for i, d in enumerate(docs):
+        if is_relevant(d.meta, d.content or "", gold):
+            return i + 1
+    return None
+
+
+def retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = max(len(ranks), 1)
+    return {
+        "recall@1": sum(1 for r in ranks if r is not None and r <= 1) / n,
+        "recall@5": sum(1 for r in ranks if r is not None and r <= 5) / n,
+        "mrr@10": sum(1.0 / r for r in ranks if r is not None and r <= 10) / n,
+    }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    idx = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return values[idx]
+
+
+def group_agreement(tops: dict[str, list[str | None]]) -> float:
+    groups = [v for v in tops.values() if len(v) > 1]
+    if not groups:
+        return 1.0
+    return sum(1 for v in groups if len(set(v)) == 1 and v[0] is not None) / len(groups)
+
+
+def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrate: bool = False) -> dict[str, Any]:
+    rows = [r for r in read_question_lines(questions) if "error" not in r]
+    answerable = [r for r in rows if r.get("answerable", True)]
+    report: dict[str, Any] = {"questions": len(rows), "answerable": len(answerable),
+                              "unanswerable": len(rows) - len(answerable)}
+
+    retrieval: dict[str, dict[str, float]] = {}
+    details: list[dict[str, Any]] = []
+    for mode in ("hybrid", "sparse", "dense"):
+        assistant = Assistant(settings, mode=mode)
+        ranks = []
+        for r in answerable:
+            docs = assistant.retrieve(r["question"], top_k=10)
+            rank = first_relevant_rank(docs, r.get("gold", []))
+            ranks.append(rank)
+            if mode == "hybrid":
+                details.append({"id": r["id"], "rank": rank, "top": docs[0].meta.get("cite") if docs else None})
+        retrieval[mode] = retrieval_metrics(ranks)
+        if mode != "hybrid":
+            assistant.close()
+            continue
+        hybrid = assistant
+    report["retrieval"] = retrieval
+    report["version"] = hybrid.version.name
+
+    # Full answers (hybrid), warm: once for warm-up, then timed.
+    hybrid.ask("warm up the models")
+    answers = []
+    for r in rows:
+        answers.append((r, hybrid.ask(r["question"], top_k=top_k, qid=r["id"], threshold=0.0)))
+    latencies = [a.latency_ms for _, a in answers]
+
+    curve = threshold_curve([(bool(r.get("answerable", True)), a) for r, a in answers])
+    threshold = settings.abstain_threshold
+    if calibrate:
+        threshold = choose_threshold(curve)
+        save_calibration(settings, threshold, curve, questions)
+    report["threshold"] = threshold
+    point = min(curve, key=lambda p: abs(p["threshold"] - threshold))
+    report["abstention"] = {k: point[k] for k in ("precision", "recall", "false_abstention")}
+
+    tops: dict[str, list[str | None]] = {}
+    for r, a in answers:
+        if r.get("group"):
+            abstains = a.abstained or a.confidence < threshold
+            tops.setdefault(r["group"], []).append(None if abstains or not a.citations else a.citations[0].cite)
+    report["group_agreement"] = group_agreement(tops)
+    report["latency_ms"] = {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)}
+    report["misses"] = [d for d in details if d["rank"] is None or d["rank"] > 5]
+    hybrid.close()
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"index {report['version']}: {report['questions']} questions "
+        f"({report['answerable']} answerable, {report['unanswerable']} unanswerable)",
+        "",
+        f"{'retrieval':<10} {'Recall@1':>9} {'Recall@5':>9} {'MRR@10':>8}",
+    ]
+    for mode, m in report["retrieval"].items():
+        label = {"sparse": "bm25"}.get(mode, mode)
+        lines.append(f"{label:<10} {m['recall@1']:>9.3f} {m['recall@5']:>9.3f} {m['mrr@10']:>8.3f}")
+    ab = report["abstention"]
+    lines += [
+        "",
+        f"abstention threshold {report['threshold']:.3f}: precision {ab['precision']:.3f}, "
+        f"recall {ab['recall']:.3f} (unanswerable abstained), false-abstention {ab['false_abstention']:.3f}",
+        f"paraphrase groups agreeing on the top-1 citation: {report['group_agreement']:.3f}",
+        f"latency (warm ask): p50 {report['latency_ms']['p50']:.1f} ms, p95 {report['latency_ms']['p95']:.1f} ms",
+    ]
+    if report.get("misses"):
+        lines.append("")
+        lines.append("answerable questions without a gold passage in the top 5: "
+                     + ", ".join(f"{m['id']}" for m in report["misses"]))
+    return "\n".join(lines)
+

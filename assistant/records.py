@@ -1,0 +1,67 @@
+"""The answer contract (DESIGN.md): what `ask --json`, `batch` and the app all produce."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ESCALATE_NOT_COVERED = (
+    "Not covered — escalate. The indexed official pages do not answer this question."
+)
+ESCALATE_CASE_SPECIFIC = (
+    "Case-specific request — escalate. PolicyDesk answers policy questions only; case status and "
+    "personal records must be looked up in the case systems, not here."
+)
+
+
+@dataclass
+class Citation:
+    rank: int
+    chunk_id: str
+    source: str
+    url: str
+    cite: str
+    title: str
+    section: str
+    kind: str
+    current_as_of: str | None
+    text: str
+    score: float
+    highlights: list[list[int]] = field(default_factory=list)  # [start, end) of answering sentences
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str  # as received, redacted of personal data
+    abstained: bool
+    confidence: float
+    text: str  # key sentences, each followed by its marker [n]; empty when abstained
+    citations: list[Citation]
+    latency_ms: float = 0.0
+    id: str | None = None
+    message: str | None = None  # the escalation message when abstained
+    reason: str | None = None  # "not-covered" | "case-specific"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.id is not None:
+            out["id"] = self.id
+        out |= {
+            "question": self.question,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+            "latency_ms": round(self.latency_ms, 1),
+        }
+        if self.abstained:
+            out["message"] = self.message
+            out["reason"] = self.reason
+        return out
+
+
+class QuestionError(ValueError):
+    """A question that cannot be searched (empty, too long, no words); the message says why."""

@@ -1,0 +1,163 @@
+"""The Assistant: one loaded query pipeline over the serving index version, used by every front end.
+
+Models load once per process; the serving version is re-checked before each question, so a reader
+picks up a newly switched index without a restart (and keeps answering from the old copy until
+the new one is open).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.identifiers import extract_identifiers
+from assistant.query_pipeline import build_query_pipeline
+from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
+from assistant.redact import is_case_specific, redact
+from assistant.term_stats import TermStats
+from ingest.index_store import IndexVersion, VersionRegistry, close_store
+from ingest.settings import Settings
+
+
+@dataclass
+class SearchFilters:
+    kinds: list[str] = field(default_factory=list)
+    volume: int | None = None
+    forms: list[str] = field(default_factory=list)
+
+    def to_haystack(self) -> dict[str, Any] | None:
+        conditions: list[dict[str, Any]] = []
+        if self.kinds:
+            conditions.append({"field": "meta.kind", "operator": "in", "value": list(self.kinds)})
+        if self.volume is not None:
+            conditions.append({"field": "meta.volume", "operator": "==", "value": int(self.volume)})
+        if self.forms:
+            conditions.append({"field": "meta.forms", "operator": "in", "value": list(self.forms)})
+        if not conditions:
+            return None
+        return conditions[0] if len(conditions) == 1 else {"operator": "AND", "conditions": conditions}
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """Validate and tidy a question; QuestionError says what is wrong in plain words."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty: type what the caller asked")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"the question is {len(text):,} characters long; the limit is {max_chars:,}. "
+            "Ask one question in a sentence or two."
+        )
+    if not any(ch.isalpha() for ch in text):
+        raise QuestionError("the question has no words to search for")
+    return text
+
+
+class Assistant:
+    def __init__(self, settings: Settings, mode: str = "hybrid") -> None:
+        self.settings = settings
+        self.mode = mode
+        self.registry = VersionRegistry(settings)
+        self._lock = threading.RLock()
+        self._version: IndexVersion | None = None
+        self._store: Any = None
+        self._copy: Path | None = None
+        self._pipeline: Any = None
+
+    # -- index lifecycle ----------------------------------------------------------------------
+    @property
+    def version(self) -> IndexVersion:
+        self._ensure_current()
+        assert self._version is not None
+        return self._version
+
+    def _ensure_current(self) -> None:
+        name = self.registry.current_name()
+        if self._version is not None and name == self._version.name:
+            return
+        version = self.registry.current()  # raises IndexUnavailable with how to rebuild
+        store, copy = self.registry.open_reader(version)
+        pipeline = build_query_pipeline(self.settings, store, self.mode)
+        pipeline.warm_up()
+        builder = pipeline.get_component("answer")
+        texts = (d.content or "" for d in store.filter_documents())
+        builder.term_stats = TermStats(pipeline.get_component("sparse").encoder, texts)
+        old_store, old_copy = self._store, self._copy
+        self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline
+        self._release(old_store, old_copy)
+
+    @staticmethod
+    def _release(store: Any, copy: Path | None) -> None:
+        if store is not None:
+            close_store(store)
+        if copy is not None:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._release(self._store, self._copy)
+            self._version = self._store = self._copy = self._pipeline = None
+
+    @property
+    def document_store(self) -> Any:
+        self._ensure_current()
+        return self._store
+
+    # -- answering ----------------------------------------------------------------------------
+    def ask(
+        self,
+        question: object,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+        qid: str | None = None,
+        threshold: float | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        shown = redact(text)
+        if is_case_specific(text):
+            return Answer(shown, True, 0.0, "", [], latency_ms=(time.perf_counter() - started) * 1000,
+                          id=qid, message=ESCALATE_CASE_SPECIFIC, reason="case-specific")
+        ids = extract_identifiers(text)
+        query = ids.normalised_text
+        cites = [*ids.pm_cites, *ids.usc_sections]
+        with self._lock:
+            self._ensure_current()
+            builder = self._pipeline.get_component("answer")
+            builder.top_k = top_k or self.settings.top_k
+            inputs: dict[str, Any] = {
+                "embedder": {"text": query},
+                "sparse": {"text": query},
+                "booster": {"forms": list(ids.forms), "cites": cites},
+                "answer": {"question": shown, "threshold": threshold},
+            }
+            haystack_filters = (filters or SearchFilters()).to_haystack()
+            if haystack_filters:
+                inputs["retriever"] = {"filters": haystack_filters}
+            out = self._pipeline.run(inputs)
+        answer: Answer = out["answer"]["answer"]
+        answer.id = qid
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def retrieve(self, question: str, top_k: int = 10) -> list[Any]:
+        """Ranked passages only (for evaluation of retrieval)."""
+        text = clean_question(question, self.settings.max_question_chars)
+        ids = extract_identifiers(text)
+        with self._lock:
+            self._ensure_current()
+            out = self._pipeline.run(
+                {"embedder": {"text": ids.normalised_text}, "sparse": {"text": ids.normalised_text},
+                 "booster": {"forms": list(ids.forms), "cites": [*ids.pm_cites, *ids.usc_sections]},
+                 "answer": {"question": text}},
+                include_outputs_from={"booster"},
+            )
+        return out["booster"]["documents"][:top_k]

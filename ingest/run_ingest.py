@@ -1,0 +1,210 @@
+"""One ingest: sources -> pages -> documents -> chunks -> a new verified index version -> switch."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from haystack import Document
+
+from ingest.chunk import chunk_page
+from ingest.index_store import VersionRegistry, close_store
+from ingest.indexing import build_indexing_pipeline
+from ingest.mirror import MirrorSkip, read_mirror
+from ingest.parse import parse_page
+from ingest.records import FetchedPage, IngestReport, ParsedPage, SkippedPage, SkipPage
+from ingest.settings import EMBEDDING_DIM, Settings
+from ingest.snapshots import SnapshotStore
+from ingest.verify import verify_store
+
+BATCH = 64
+
+
+class IngestError(Exception):
+    """The ingest could not finish; the previously serving version is untouched."""
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://")) or "://" in source
+
+
+def fetch_sources(
+    sources: Iterable[str], settings: Settings, report: IngestReport
+) -> Iterator[FetchedPage]:
+    """Pages from local mirrors (paths) and crawls (URLs); skips are recorded in the report."""
+    snapshots = SnapshotStore(settings.snapshots_dir)
+    for source in sources:
+        if is_url(source):
+            from ingest.crawl import Crawler  # httpx only when crawling
+            from ingest.sources import load_sources
+
+            try:
+                config = load_sources(settings.sources_file)
+            except ValueError as exc:
+                raise IngestError(f"bad crawl configuration: {exc}") from exc
+            with Crawler(settings, config, state_path=settings.cache_dir / "crawl_state.json",
+                         previous_body=snapshots.get_by_url) as crawler:
+                for item in crawler.crawl([source]):
+                    if isinstance(item, FetchedPage):
+                        yield item
+                    else:
+                        report.skipped.append(SkippedPage(item.url, item.reason))
+            continue
+        path = Path(source)
+        if not path.exists():
+            raise IngestError(f"source not found: {source}")
+        for item in read_mirror(path, settings.max_page_bytes):
+            if isinstance(item, MirrorSkip):
+                report.skipped.append(SkippedPage(item.source, item.reason))
+            else:
+                yield item
+
+
+def parse_and_chunk(
+    pages: Iterable[FetchedPage], settings: Settings, report: IngestReport
+) -> tuple[list[Document], list[dict[str, Any]]]:
+    """Parse every page (a bad page is skipped with its reason, never fatal) and chunk it."""
+    snapshots = SnapshotStore(settings.snapshots_dir)
+    chunks: dict[str, Document] = {}
+    page_rows: list[dict[str, Any]] = []
+    t_parse = t_chunk = 0.0
+    for page in pages:
+        report.pages_seen += 1
+        t0 = time.perf_counter()
+        try:
+            parsed: list[ParsedPage] = parse_page(page, max_bytes=settings.max_page_bytes)
+        except SkipPage as exc:
+            report.skipped.append(SkippedPage(page.source, str(exc)))
+            continue
+        except (RecursionError, MemoryError) as exc:
+            report.skipped.append(
+                SkippedPage(page.source, f"too deeply nested or too large: {type(exc).__name__}")
+            )
+            continue
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the whole ingest
+            report.skipped.append(
+                SkippedPage(page.source, f"parser error: {type(exc).__name__}: {exc}"[:300])
+            )
+            continue
+        t1 = time.perf_counter()
+        page_chunks = 0
+        for doc in parsed:
+            for chunk in chunk_page(
+                doc, settings.chunk_target_words, settings.chunk_max_words, settings.chunk_min_words
+            ):
+                if chunk.id not in chunks:
+                    chunks[chunk.id] = chunk
+                    page_chunks += 1
+        t_chunk += time.perf_counter() - t1
+        t_parse += t1 - t0
+        if page_chunks == 0:
+            report.skipped.append(SkippedPage(page.source, "no indexable text"))
+            continue
+        report.pages_indexed += 1
+        report.documents += len(parsed)
+        sha = snapshots.put(page.body, url=page.url)
+        page_rows.append(
+            {
+                "source": page.source,
+                "url": page.url or parsed[0].url,
+                "sha256": sha,
+                "fetched_at": page.fetched_at.isoformat(),
+                "kind": parsed[0].kind,
+                "title": parsed[0].title if len(parsed) == 1 else f"{len(parsed)} documents",
+                "documents": len(parsed),
+                "chunks": page_chunks,
+                "current_as_of": max(
+                    (d.current_as_of.isoformat() for d in parsed if d.current_as_of), default=None
+                ),
+            }
+        )
+    report.seconds["parse"] = round(t_parse, 3)
+    report.seconds["chunk"] = round(t_chunk, 3)
+    return list(chunks.values()), page_rows
+
+
+def _documents_by_kind(chunks: list[Document]) -> dict[str, int]:
+    docs: dict[str, str] = {c.meta["doc_id"]: c.meta["kind"] for c in chunks}
+    return dict(Counter(docs.values()))
+
+
+def run_ingest(
+    settings: Settings,
+    sources: list[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Build a new index version from `sources` and switch to it once complete and verified."""
+    report = IngestReport()
+    started = time.perf_counter()
+    t0 = time.perf_counter()
+    pages = list(fetch_sources(sources, settings, report))
+    report.seconds["fetch"] = round(time.perf_counter() - t0, 3)
+    chunks, page_rows = parse_and_chunk(pages, settings, report)
+    report.chunks = len(chunks)
+    if not chunks:
+        reasons = "; ".join(f"{s.source}: {s.reason}" for s in report.skipped[:5])
+        raise IngestError(f"nothing to index: every page was skipped ({reasons})")
+
+    registry = VersionRegistry(settings)
+    try:
+        version, store = registry.start_build()
+    except OSError as exc:
+        raise IngestError(
+            f"cannot create a new index version under {settings.index_dir}: {exc}"
+        ) from exc
+    report.version = version
+    try:
+        pipe = build_indexing_pipeline(settings, store)
+        t_embed = time.perf_counter()
+        for start in range(0, len(chunks), BATCH):
+            batch = chunks[start : start + BATCH]
+            out = pipe.run({"embedder": {"documents": batch}}, include_outputs_from={"embedder"})
+            report.embedded += out["embedder"]["embedded"]
+            report.from_cache += out["embedder"]["from_cache"]
+            if progress:
+                progress(min(start + BATCH, len(chunks)), len(chunks))
+        report.seconds["embed+write"] = round(time.perf_counter() - t_embed, 3)
+
+        t_verify = time.perf_counter()
+        manifest = {
+            "version": version,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "backend": settings.backend,
+            "collection": registry.collection_for(version),
+            "embedding_model": settings.embedding_model_name,
+            "dim": EMBEDDING_DIM,
+            "sources": sources,
+            "documents": report.documents,
+            "chunks": len(chunks),
+            "kinds": _documents_by_kind(chunks),
+            "pages": page_rows,
+            "skipped": [{"source": s.source, "reason": s.reason} for s in report.skipped],
+            "chunk_hashes": {c.id: c.meta["content_sha256"] for c in chunks},
+            "corpus_sha256": hashlib.sha256(
+                "".join(sorted(c.meta["content_sha256"] for c in chunks)).encode()
+            ).hexdigest(),
+        }
+        problems = verify_store(store, manifest)
+        if problems:
+            raise IngestError("the new index failed verification: " + "; ".join(problems[:5]))
+        close_store(store)
+        registry.finish_build(version, manifest)
+        report.seconds["verify"] = round(time.perf_counter() - t_verify, 3)
+    except BaseException as exc:
+        close_store(store)
+        registry.discard(version)
+        if isinstance(exc, IngestError | KeyboardInterrupt):
+            raise
+        if isinstance(exc, OSError):
+            raise IngestError(f"ingest failed writing the new version: {exc}") from exc
+        raise
+    registry.switch(version)
+    report.switched = True
+    registry.collect_garbage(settings.keep_versions)
+    report.seconds["total"] = round(time.perf_counter() - started, 3)
+    return report

@@ -1,0 +1,1 @@
+"""Streamlit pages of the PolicyDesk app (thin: all logic lives in assistant/ and ingest/)."""
