@@ -233,3 +233,7 @@ def run_app(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

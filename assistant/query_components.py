@@ -25,6 +25,14 @@ class Bm25QueryEncoder:
         return {"sparse_embedding": sparse, "tokens": list(sparse.indices)}
 
 
+def _cite_matches(cite: str, wanted: str) -> bool:
+    """"8 u.s.c. 1254" matches "8 u.s.c. 1254(a)" but not "8 u.s.c. 1254a"."""
+    if not cite.startswith(wanted):
+        return False
+    rest = cite[len(wanted) :]
+    return not rest or not rest[0].isalnum()
+
+
 @component
 class IdentifierBooster:
     """Promote passages whose meta names the forms or citations the question asked about.
@@ -51,7 +59,7 @@ class IdentifierBooster:
             if wanted_forms & set(doc.meta.get("forms") or []):
                 bonus += self.form_bonus
             cite = str(doc.meta.get("cite") or "").lower()
-            if any(cite.startswith(c) for c in wanted_cites):
+            if any(_cite_matches(cite, c) for c in wanted_cites):
                 bonus += self.cite_bonus
             scored.append(((1.0 + bonus) / (RRF_K + rank + 1), rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))

@@ -8,7 +8,8 @@ Where a sentence ends:
   with the sentence it follows) when whitespace follows and the next word does not continue
   the sentence;
 - at a blank line (paragraph), at a line break next to a list item ("(a) ...", "1. ...",
-  "A. ...", "- ..."), and after a short Title Case heading line.
+  "A. ...", "- ..."), after a line ending in ":" or ";" (unmarked list items), and after a
+  short Title Case heading line.
 Where it does not: abbreviations that never end a sentence ("e.g.", "Sec.", "No. 5", "Pub. L.",
 "v.", "Aug. 21"), dotted abbreviations and initials ("U.S.", "U.S.C.", "J. Smith") unless the
 next word is one that typically starts a sentence ("The", "If", "USCIS"), numbers ("28.6",
@@ -95,6 +96,9 @@ def _period_ends_sentence(text: str, dot: int, after: int) -> bool:
     return True
 
 
+# A line ending in ":" or ";" (a list lead-in or an unmarked list item, as HTML lists come out
+# of the parser): "...are met:", "...signature;[26]", "...or is granted a waiver;[28] and".
+_LIST_LEAD_IN = re.compile(r"[:;](?:\[\d{1,3}\])?(?:\s+(?:and|or))?\s*$")
 _TITLE_SMALL_WORDS = frozenset(
     "a an and as at by for from in of on or the to under with without".split()
 )
@@ -153,7 +157,9 @@ def _boundaries(text: str) -> list[int]:
             cuts.append(nl)
         elif _LIST_MARKER.match(this_line) and not next_line.lstrip()[:1].islower():
             cuts.append(nl)  # a list item ends at its line break unless it wraps
-        elif _is_heading(this_line) and next_line.lstrip()[:1].isupper():
+        elif next_line.lstrip()[:1].isupper() and (
+            _is_heading(this_line) or _LIST_LEAD_IN.search(this_line)
+        ):
             cuts.append(nl)
     return sorted(set(cuts))
 

@@ -100,7 +100,9 @@ def pack_paragraphs(text: str, target: int, maximum: int, minimum: int) -> list[
 
 
 def _heading(page: ParsedPage, path: tuple[str, ...]) -> str:
-    return " > ".join((page.title, *path)) if path else page.title
+    if path and path[0] == page.title:  # a body that repeats the page title as its first heading
+        path = path[1:]
+    return " > ".join((page.title, *path))
 
 
 def _footnote_text(footnotes: Iterable[Footnote]) -> str:

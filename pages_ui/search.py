@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import streamlit as st
 
 from assistant.coverage import WEAK_MARGIN
@@ -74,6 +76,7 @@ def show_passage(c: Citation) -> None:
         st.html(link_html(c.url))
 
 
+st.html(f"<div style='color:#555'>Question: {escape(answer.question)}</div>")
 if answer.abstained:
     st.warning(answer.message or "Not covered — escalate.")
     st.badge("not covered" if answer.reason != "case-specific" else "case-specific", color="red")

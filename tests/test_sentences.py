@@ -173,6 +173,23 @@ def test_list_items_end_at_their_line_breaks() -> None:
     ]
 
 
+def test_unmarked_list_items_end_at_a_colon_or_semicolon_line_break() -> None:
+    text = (
+        "All of the following criteria are met:\n"
+        "A civil surgeon performed the examination;\n"
+        "The applicant signed the form;[26]\n"
+        "The form shows no Class A condition;[28] and\n"
+        "USCIS confirms the form is valid.[29]"
+    )
+    assert texts(text) == [
+        "All of the following criteria are met:",
+        "A civil surgeon performed the examination;",
+        "The applicant signed the form;[26]",
+        "The form shows no Class A condition;[28] and",
+        "USCIS confirms the form is valid.[29]",
+    ]
+
+
 def test_list_item_marker_is_not_a_sentence_end() -> None:
     text = "1. The applicant files.\nA. The officer reviews.\ni. Then decides."
     assert texts(text) == ["1. The applicant files.", "A. The officer reviews.", "i. Then decides."]

@@ -48,7 +48,7 @@ class Block:
 
 
 @dataclass
-class _Context:
+class WalkContext:
     base: str = SITE
     table_depth: int = 0
     max_rows: int = 2000
@@ -83,7 +83,7 @@ def _join_lines(raw: str) -> str:
 
 
 class _Walker:
-    def __init__(self, ctx: _Context) -> None:
+    def __init__(self, ctx: WalkContext) -> None:
         self.ctx = ctx
         self.blocks: list[Block] = []
         self.buf: list[str] = []
@@ -159,6 +159,6 @@ class _Walker:
         return self.blocks
 
 
-def element_blocks(root: Tag, base: str = SITE, ctx: _Context | None = None) -> list[Block]:
+def element_blocks(root: Tag, base: str = SITE, ctx: WalkContext | None = None) -> list[Block]:
     """All text blocks under root, in document order."""
-    return _Walker(ctx or _Context(base=base)).walk(root)
+    return _Walker(ctx or WalkContext(base=base)).walk(root)

@@ -13,7 +13,7 @@ import re
 
 from bs4 import Tag
 
-from ingest.parse.html_blocks import Block, _Context, element_blocks
+from ingest.parse.html_blocks import Block, WalkContext, element_blocks
 from ingest.records import SkipPage
 
 MAX_COLS = 64
@@ -98,11 +98,11 @@ def _labelled(header: str, value: str) -> str:
     return f"{header} {value}" if header.endswith(":") else f"{header}: {value}"
 
 
-def table_blocks(table: Tag, ctx: _Context) -> list[Block]:
+def table_blocks(table: Tag, ctx: WalkContext) -> list[Block]:
     rows, n_head, caption = _own_rows(table)
     if len(rows) > ctx.max_rows:
         raise SkipPage(f"table too large: {len(rows):,} rows (limit {ctx.max_rows:,})")
-    inner = _Context(base=ctx.base, table_depth=ctx.table_depth + 1, max_rows=ctx.max_rows)
+    inner = WalkContext(base=ctx.base, table_depth=ctx.table_depth + 1, max_rows=ctx.max_rows)
     rendered: dict[int, list[Block]] = {}
 
     def blocks_of(cell: Tag | None) -> list[Block]:

@@ -106,7 +106,7 @@ def parse_pm_chapter(page: FetchedPage, text: str, kind: str = "pm-chapter") -> 
 def _split_tail(lines: list[str], cite_prefix: str):
     """Separate the body from Footnotes / Resources / Updates; collect notes, links, date."""
     body: list[str] = []
-    notes: dict[str, str] = {}
+    note_lines: dict[str, list[str]] = {}
     related: dict[str, Link] = {}
     current = None
     mode = "body"
@@ -125,13 +125,14 @@ def _split_tail(lines: list[str], cite_prefix: str):
             note = _FOOTNOTE.match(line)
             if note:
                 last_note = note.group(1)
-                notes[last_note] = note.group(2).strip()
+                note_lines[last_note] = [note.group(2).strip()]
             elif last_note:  # a footnote running over two lines
-                notes[last_note] += " " + line
+                note_lines[last_note].append(line)
         elif mode in ("resources", "updates"):
             link = _related_link(line, cite_prefix)
             if link:
                 related.setdefault(link.url, link)
+    notes = {number: " ".join(parts) for number, parts in note_lines.items()}
     return body, notes, list(related.values()), current
 
 

@@ -164,19 +164,24 @@ def make_section(
 def unique_paths(sections: list[Section]) -> list[Section]:
     """Sections with distinct paths (chunk ids derive from the path): a repeat right after its
     twin is merged into it; a later repeat gets " (2)", " (3)" on its last heading."""
+    runs: list[list[Section]] = []
+    for section in sections:
+        if runs and runs[-1][0].path == section.path:
+            runs[-1].append(section)
+        else:
+            runs.append([section])
     out: list[Section] = []
     seen: dict[tuple[str, ...], int] = {}
-    for section in sections:
-        if out and out[-1].path == section.path:
-            prev = out[-1]
-            notes = prev.footnotes + tuple(f for f in section.footnotes if f not in prev.footnotes)
-            out[-1] = replace(prev, text=f"{prev.text}\n\n{section.text}", footnotes=notes)
-            continue
+    for run in runs:
+        section = run[0]
+        if len(run) > 1:
+            notes = tuple(dict.fromkeys(f for s in run for f in s.footnotes))
+            text = "\n\n".join(s.text for s in run)
+            section = replace(section, text=text, footnotes=notes)
         count = seen.get(section.path, 0) + 1
         seen[section.path] = count
         if count > 1:
             last = section.path[-1] if section.path else ""
-            path = section.path[:-1] + (f"{last} ({count})".strip(),)
-            section = replace(section, path=path)
+            section = replace(section, path=section.path[:-1] + (f"{last} ({count})".strip(),))
         out.append(section)
     return out

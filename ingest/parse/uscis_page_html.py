@@ -13,25 +13,26 @@ from ingest.parse.html_common import canonical_url, clean_text, last_reviewed, p
 from ingest.parse.html_sections import build_sections
 from ingest.records import FetchedPage, ParsedPage, Section, SkipPage
 
-# Where the page's own content lives, most specific first. Everything outside (header, mega
-# menu, breadcrumb, "Last Reviewed" box, feedback form, footer) is site chrome.
-_CONTENT_ROOTS = (
-    "#block-uscis-design-content",
-    "main article",
-    "main",
-    "[role=main]",
-    "article",
-    "body",
-)
-_FORM_IN_URL = re.compile(r"^/(?:forms/)?([a-z]{1,4})-?(\d{1,4}[a-z]{0,2})/?$", re.I)
-_FORM_IN_TITLE = re.compile(r"^(?:Form\s+)?([A-Z]{1,4})-(\d{1,4}[A-Z]{0,2})\b")
+# USCIS form prefixes only: uscis.gov/eb-5 or /h-1b are programme pages, not forms.
+_PREFIX = r"(I|N|G|AR|EOIR)"
+_FORM_IN_URL = re.compile(rf"^/(?:forms/)?{_PREFIX}-?(\d{{1,4}}[a-z]{{0,2}})/?$", re.I)
+_FORM_IN_TITLE = re.compile(rf"^(?:Form\s+)?{_PREFIX}-(\d{{1,4}}[A-Z]{{0,2}})\b")
 # Forms that are reference documents rather than filings: the cite names what they are.
 _FORM_NAMES = {"G-1055": "Fee Schedule"}
 
 
 def content_root(soup: BeautifulSoup) -> Tag:
-    for selector in _CONTENT_ROOTS:
-        found = soup.select_one(selector)
+    """Where the page's own content lives, most specific first. Everything outside it (header,
+    mega menu, breadcrumb, "Last Reviewed" box, feedback form, footer) is site chrome."""
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    candidates = (
+        soup.find(id="block-uscis-design-content"),
+        main.find("article") if isinstance(main, Tag) else None,
+        main,
+        soup.find("article"),
+        soup.body,
+    )
+    for found in candidates:
         if isinstance(found, Tag) and found.get_text(strip=True):
             return found
     raise SkipPage("no page body")

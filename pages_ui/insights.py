@@ -1,0 +1,60 @@
+"""Insights: what agents asked, what went unanswered, feedback, and the slowest questions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assistant.insights import (
+    EMBED_GROUP_THRESHOLD,
+    assistant_embedder,
+    feedback_summary,
+    query_summary,
+    slowest_queries,
+    unanswered_groups,
+)
+from assistant.query_log import read_feedback, read_queries
+from pages_ui.shared import ready_assistant
+
+assistant, version = ready_assistant()
+settings = assistant.settings
+queries = read_queries(settings)
+feedback = read_feedback(settings)
+
+st.title("Insights")
+if not queries and not feedback:
+    st.info("No questions logged yet: questions asked on the Search page (and `policydesk ask`) appear here.")
+    st.stop()
+
+summary = query_summary(queries)
+a, b, c, d = st.columns(4)
+a.metric("Questions asked", summary["asked"])
+b.metric("Answered", f"{summary['share_answered']:.0%}")
+c.metric("Not covered", summary["abstained"] - summary["case_specific"])
+d.metric("Case-specific (escalated)", summary["case_specific"])
+
+st.subheader("Unanswered questions, grouped by similarity")
+st.caption(f"Grouped with the search model's embeddings (cosine ≥ {EMBED_GROUP_THRESHOLD}); "
+           "questions are stored redacted.")
+groups = unanswered_groups(queries, assistant_embedder(assistant))
+if groups:
+    st.dataframe(pd.DataFrame([{"times asked": g["count"], "example": g["example"],
+                                "similar questions": " | ".join(g["questions"][1:6])} for g in groups]),
+                 hide_index=True, key="unanswered_table", width="stretch")
+else:
+    st.caption("Every logged question was answered.")
+
+st.subheader("Feedback")
+fb = feedback_summary(feedback)
+e, f = st.columns(2)
+e.metric("Helpful", fb["helpful"])
+f.metric("Not helpful", fb["not_helpful"])
+if fb["not_helpful"]:
+    st.bar_chart(pd.Series(fb["by_reason"], name="not helpful"))
+comments = [r for r in feedback if r.get("comment")]
+if comments:
+    st.dataframe(pd.DataFrame(comments)[["ts", "question", "helpful", "reason", "comment", "top_cite"]],
+                 hide_index=True, key="feedback_table")
+
+st.subheader("Slowest questions")
+st.dataframe(pd.DataFrame(slowest_queries(queries)), hide_index=True, key="slowest_table", width="stretch")
