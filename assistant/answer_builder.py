@@ -89,6 +89,7 @@ class CitedAnswerBuilder:
         self.threshold = threshold
         self.top_k = top_k
         self.term_stats: TermStats | None = None
+        self.known_forms: set[str] | None = None  # every form number tagged on an indexed chunk
 
     def _overlap(self, query_tokens: list[int], text: str) -> float:
         if self.term_stats is None:
@@ -116,6 +117,7 @@ class CitedAnswerBuilder:
         query_embedding: list[float] | None = None,
         query_tokens: list[int] | None = None,
         threshold: float | None = None,
+        forms: list[str] | None = None,
     ) -> dict[str, Any]:
         threshold = self.threshold if threshold is None else threshold
         docs = documents[: self.top_k]
@@ -123,6 +125,12 @@ class CitedAnswerBuilder:
         if not docs:
             return {"answer": Answer(question, True, 0.0, "", [], message=ESCALATE_NOT_COVERED,
                                      reason="not-covered")}
+        if forms and self.known_forms is not None and not set(forms) & self.known_forms:
+            # The question is about a form no indexed page mentions: whatever ranks first is
+            # about something else, however similar it sounds.
+            missing = ", ".join(f"Form {f}" for f in forms)
+            return {"answer": Answer(question, True, 0.0, "", citations, reason="not-covered",
+                                     message=f"{ESCALATE_NOT_COVERED} ({missing} is not in the indexed pages.)")}
         tokens = query_tokens or []
         dense = [cosine(query_embedding, d.embedding) for d in docs]
         confidence = confidence_from(dense[0], self._overlap(tokens, docs[0].content or ""))

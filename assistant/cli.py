@@ -231,9 +231,28 @@ def run_app(
     raise typer.Exit(subprocess.call(cmd))
 
 
+@bench_app.command(name="ingest")
+def bench_ingest_command(
+    source: Annotated[list[str], typer.Option("--source", "-s", help="Mirror path or URL; repeatable.")],
+) -> None:
+    """Chunks/s of the whole ingest pipeline and of the bare embedding model on the same chunks."""
+    from ingest.bench import bench_ingest
+
+    r = bench_ingest(_settings(), source)
+    typer.echo(f"chunks: {r['chunks']}")
+    typer.echo(f"pipeline, cold cache : {r['pipeline_cold_s']:8.2f} s  {r['pipeline_cold_chunks_per_s']:8.2f} chunks/s")
+    typer.echo(f"pipeline, warm cache : {r['pipeline_warm_s']:8.2f} s  (embedded {r['pipeline_warm_embedded']})")
+    typer.echo(f"bare model encode    : {r['bare_model_s']:8.2f} s  {r['bare_model_chunks_per_s']:8.2f} chunks/s")
+    typer.echo("cold stages (s): " + ", ".join(f"{k} {v}" for k, v in r["stages_cold_s"].items()))
+
+
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
     main()
+
+from assistant.cli_reports import coverage as _coverage  # noqa: E402
+
+app.command(name="coverage")(_coverage)

@@ -30,8 +30,18 @@ MAX_UPLOAD_BYTES = 5_000_000
 MAX_QUESTIONS = 5_000
 WEAK_MARGIN = 0.15
 CSV_COLUMNS = ("id", "question", "group", "expected_url")
-ROW_FIELDS = ("id", "question", "status", "confidence", "top_cite", "top_url", "top_kind",
-              "expected_found", "group", "reason")
+ROW_FIELDS = (
+    "id",
+    "question",
+    "status",
+    "confidence",
+    "top_cite",
+    "top_url",
+    "top_kind",
+    "expected_found",
+    "group",
+    "reason",
+)
 STATUSES = ("answered", "weak", "not covered")
 
 
@@ -67,8 +77,10 @@ def _cap_bytes(data: bytes, problems: list[str]) -> bytes:
     cut = data[:MAX_UPLOAD_BYTES]
     cut = cut[: cut.rfind(b"\n") + 1]  # whole lines only
     lines = cut.count(b"\n")
-    problems.append(f"the file is {len(data) / 1e6:.1f} MB, over the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit; "
-                    f"only its first {lines:,} lines were read")
+    problems.append(
+        f"the file is {len(data) / 1e6:.1f} MB, over the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit; "
+        f"only its first {lines:,} lines were read"
+    )
     return cut
 
 
@@ -83,8 +95,10 @@ def _read_csv(data: bytes, problems: list[str]) -> list[QuestionItem]:
     headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "question" not in headers:
         found = ", ".join(h for h in headers if h) or "none"
-        raise QuestionSetError(f"the CSV has no 'question' column (columns found: {found}); "
-                               "expected 'question' and optionally 'id', 'group', 'expected_url'")
+        raise QuestionSetError(
+            f"the CSV has no 'question' column (columns found: {found}); "
+            "expected 'question' and optionally 'id', 'group', 'expected_url'"
+        )
     extra = [h for h in headers if h and h not in CSV_COLUMNS]
     if extra:
         problems.append(f"ignored unknown columns: {', '.join(extra)}")
@@ -98,8 +112,14 @@ def _read_csv(data: bytes, problems: list[str]) -> list[QuestionItem]:
             if any(_clean(v) for k, v in row.items() if k is not None):
                 problems.append(f"line {n}: empty question, skipped")
             continue
-        items.append(QuestionItem(id=_clean(row.get("id")) or f"q-{n}", question=question,
-                                  group=_clean(row.get("group")), expected_url=_clean(row.get("expected_url"))))
+        items.append(
+            QuestionItem(
+                id=_clean(row.get("id")) or f"q-{n}",
+                question=question,
+                group=_clean(row.get("group")),
+                expected_url=_clean(row.get("expected_url")),
+            )
+        )
     return items
 
 
@@ -117,9 +137,15 @@ def _read_jsonl(data: bytes, problems: list[str]) -> list[QuestionItem]:
             problems.append(f"{row['id']}: the question is not text, skipped")
             continue
         gold = row.get("gold") if isinstance(row.get("gold"), list) else []
-        items.append(QuestionItem(id=row["id"], question=row["question"].strip(),
-                                  group=_clean(row.get("group")), expected_url=_clean(row.get("expected_url")),
-                                  gold=[g for g in gold if isinstance(g, dict)]))
+        items.append(
+            QuestionItem(
+                id=row["id"],
+                question=row["question"].strip(),
+                group=_clean(row.get("group")),
+                expected_url=_clean(row.get("expected_url")),
+                gold=[g for g in gold if isinstance(g, dict)],
+            )
+        )
     return items
 
 
@@ -139,7 +165,9 @@ def load_question_set(data: bytes, filename: str) -> QuestionSet:
         problems.append(f"{len(items):,} questions; only the first {MAX_QUESTIONS:,} are run")
         items = items[:MAX_QUESTIONS]
     if not items:
-        raise QuestionSetError("no questions found in the file" + (f" ({problems[0]})" if problems else ""))
+        raise QuestionSetError(
+            "no questions found in the file" + (f" ({problems[0]})" if problems else "")
+        )
     return QuestionSet(items, problems)
 
 
@@ -152,26 +180,41 @@ def status_of(answer: Answer, threshold: float) -> str:
 def expected_found(item: QuestionItem, answer: Answer) -> bool | None:
     """Whether the expected page is among the citations (or nearest passages when abstained)."""
     if item.expected_url:
-        return any(c.url.startswith(item.expected_url) or c.url.split("#")[0] == item.expected_url.split("#")[0]
-                   for c in answer.citations)
+        return any(
+            c.url.startswith(item.expected_url)
+            or c.url.split("#")[0] == item.expected_url.split("#")[0]
+            for c in answer.citations
+        )
     if item.gold:
-        return any(is_relevant({"source": c.source, "page_url": c.url.split("#")[0]}, c.text, item.gold)
-                   for c in answer.citations)
+        return any(
+            is_relevant({"source": c.source, "page_url": c.url.split("#")[0]}, c.text, item.gold)
+            for c in answer.citations
+        )
     return None
 
 
 def coverage_row(item: QuestionItem, answer: Answer, threshold: float) -> dict[str, Any]:
     top = answer.citations[0] if answer.citations and not answer.abstained else None
     return {
-        "id": item.id, "question": answer.question, "status": status_of(answer, threshold),
-        "confidence": round(answer.confidence, 3), "top_cite": top.cite if top else None,
-        "top_url": top.url if top else None, "top_kind": top.kind if top else None,
-        "expected_found": expected_found(item, answer), "group": item.group, "reason": answer.reason,
+        "id": item.id,
+        "question": answer.question,
+        "status": status_of(answer, threshold),
+        "confidence": round(answer.confidence, 3),
+        "top_cite": top.cite if top else None,
+        "top_url": top.url if top else None,
+        "top_kind": top.kind if top else None,
+        "expected_found": expected_found(item, answer),
+        "group": item.group,
+        "reason": answer.reason,
     }
 
 
-def run_coverage(assistant: Any, question_set: QuestionSet, top_k: int = 5,
-                 progress: Callable[[int, int], None] | None = None) -> CoverageReport:
+def run_coverage(
+    assistant: Any,
+    question_set: QuestionSet,
+    top_k: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> CoverageReport:
     """Ask every question once (models already loaded); progress(done, total) after each."""
     threshold = assistant.settings.abstain_threshold
     rows: list[dict[str, Any]] = []
@@ -204,7 +247,7 @@ def summary_by_kind(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 
 def disagreeing_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Paraphrase groups whose questions do not share one top citation (not covered counts as none)."""
+    """Paraphrase groups whose questions do not share one top citation (not covered = none)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         if r["group"]:
@@ -213,8 +256,14 @@ def disagreeing_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for name, members in groups.items():
         tops = {m["top_cite"] for m in members}
         if len(members) > 1 and len(tops) > 1:
-            out.append({"group": name, "questions": [
-                {k: m[k] for k in ("id", "question", "status", "top_cite")} for m in members]})
+            out.append(
+                {
+                    "group": name,
+                    "questions": [
+                        {k: m[k] for k in ("id", "question", "status", "top_cite")} for m in members
+                    ],
+                }
+            )
     return out
 
 
@@ -237,4 +286,3 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 def load_question_file(path: Path) -> QuestionSet:
     """Read a question set from disk (the CLI); the same checks as an upload."""
     return load_question_set(path.read_bytes(), path.name)
-

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ingest.forms import find_forms, normalise_form
+from ingest.forms import find_forms, iter_form_matches, normalise_form
 from ingest.ina_crosswalk import ina_to_usc, usc_to_ina
 
 
@@ -33,12 +33,6 @@ _SUFFIXED_FORMS = frozenset(
     {"I-129F", "I-130A", "I-131A", "I-134A", "I-290B", "I-539A", "I-601A", "I-821D", "I-864A"}
     | {"I-864EZ", "I-129CW", "I-765V", "N-600K", "EOIR-42A", "EOIR-42B"}
 )
-# Same shape as ingest.forms._FORM; kept here with spans because find_forms returns no offsets.
-_FORM = re.compile(
-    r"(?<![A-Za-z0-9])(I|N|G|AR|DS|EOIR|ETA|SS|DOT|M)[\s\-‐‑–]?(\d{2,4})([A-Z]{0,2})(?![0-9])",
-    re.I,
-)
-_NEEDS_FORM_WORD = {"M", "DOT", "SS"}
 
 _SUB = r"((?:\([A-Za-z0-9]{1,4}\))*)"  # (a)(15)(H)
 _PM = re.compile(
@@ -110,11 +104,8 @@ def _ina_hits(text: str) -> Iterator[_Hit]:
 
 
 def _form_hits(text: str) -> Iterator[_Hit]:
-    for m in _FORM.finditer(text):
+    for m in iter_form_matches(text):
         prefix, number, suffix = m.group(1), m.group(2), m.group(3)
-        if prefix.upper() in _NEEDS_FORM_WORD:
-            if "form" not in text[max(0, m.start() - 6) : m.start()].lower():
-                continue
         end = m.end()
         if suffix and not suffix.isupper():
             if normalise_form(prefix, number, suffix) not in _SUFFIXED_FORMS:

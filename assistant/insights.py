@@ -1,4 +1,4 @@
-"""What agents asked, from the query log: answered vs abstained, unanswered themes, feedback, latency.
+"""What agents asked (from the query log): answered vs abstained, unanswered themes, feedback.
 
 Unanswered questions are grouped greedily: each question joins the first group whose first
 question is similar enough, else starts a group. Similarity is the cosine of MiniLM embeddings
@@ -22,8 +22,10 @@ from assistant.query_log import FEEDBACK_REASONS
 EMBED_GROUP_THRESHOLD = 0.6
 JACCARD_GROUP_THRESHOLD = 0.5
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")
-_STOP = frozenset("a an and are can do does for how i if is it my of on or the to what when where which "
-                  "who why with you your".split())
+_STOP = frozenset(
+    "a an and are can do does for how i if is it my of on or the to what when where which "
+    "who why with you your".split()
+)
 
 Embed = Callable[[list[str]], list[list[float]]]
 
@@ -75,23 +77,35 @@ def group_questions(questions: list[str], embed: Embed | None = None) -> list[di
         vectors = np.asarray(embed(distinct), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.where(norms == 0, 1, norms)
-        groups = _group(distinct, lambda a, b: float(vectors[a] @ vectors[b]) >= EMBED_GROUP_THRESHOLD)
+        groups = _group(
+            distinct, lambda a, b: float(vectors[a] @ vectors[b]) >= EMBED_GROUP_THRESHOLD
+        )
     else:
         toks = [tokens(q) for q in distinct]
         groups = _group(distinct, lambda a, b: jaccard(toks[a], toks[b]) >= JACCARD_GROUP_THRESHOLD)
-    out = [{"example": distinct[g[0]], "count": sum(counts[distinct[i]] for i in g),
-            "questions": [distinct[i] for i in g]} for g in groups]
+    out = [
+        {
+            "example": distinct[g[0]],
+            "count": sum(counts[distinct[i]] for i in g),
+            "questions": [distinct[i] for i in g],
+        }
+        for g in groups
+    ]
     return sorted(out, key=lambda g: -g["count"])
 
 
-def unanswered_groups(queries: list[dict[str, Any]], embed: Embed | None = None) -> list[dict[str, Any]]:
-    """Questions the pages did not answer (case-specific refusals left out: they are meant to escalate)."""
-    return group_questions([q["question"] for q in queries if q["abstained"] and q.get("reason") != "case-specific"],
-                           embed)
+def unanswered_groups(
+    queries: list[dict[str, Any]], embed: Embed | None = None
+) -> list[dict[str, Any]]:
+    """Questions the pages did not answer (case-specific refusals left out: they must escalate)."""
+    return group_questions(
+        [q["question"] for q in queries if q["abstained"] and q.get("reason") != "case-specific"],
+        embed,
+    )
 
 
 def assistant_embedder(assistant: Any) -> Embed | None:
-    """The MiniLM text embedder already warm inside the Assistant's pipeline, as a batch function."""
+    """The MiniLM embedder already warm inside the Assistant's pipeline, as a batch function."""
     try:
         embedder = assistant._pipeline.get_component("embedder")  # noqa: SLF001 - reuse the loaded model
     except Exception:  # noqa: BLE001 - no pipeline yet (no index): fall back to Jaccard
@@ -114,4 +128,7 @@ def feedback_summary(feedback: list[dict[str, Any]]) -> dict[str, Any]:
 def slowest_queries(queries: list[dict[str, Any]], n: int = 10) -> list[dict[str, Any]]:
     timed = [q for q in queries if q.get("latency_ms") is not None]
     timed.sort(key=lambda q: -q["latency_ms"])
-    return [{k: q.get(k) for k in ("ts", "question", "latency_ms", "abstained", "source")} for q in timed[:n]]
+    return [
+        {k: q.get(k) for k in ("ts", "question", "latency_ms", "abstained", "source")}
+        for q in timed[:n]
+    ]

@@ -25,11 +25,18 @@ class PmUpdate:
 
 def pages_table(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per indexed page: title, kind, URL, current-as-of date, source, chunks."""
-    rows = [{
-        "title": p.get("title") or "", "kind": p.get("kind") or "", "url": p.get("url") or "",
-        "current_as_of": p.get("current_as_of"), "source": p.get("source") or "",
-        "chunks": p.get("chunks", 0), "fetched_at": p.get("fetched_at"),
-    } for p in manifest.get("pages", [])]
+    rows = [
+        {
+            "title": p.get("title") or "",
+            "kind": p.get("kind") or "",
+            "url": p.get("url") or "",
+            "current_as_of": p.get("current_as_of"),
+            "source": p.get("source") or "",
+            "chunks": p.get("chunks", 0),
+            "fetched_at": p.get("fetched_at"),
+        }
+        for p in manifest.get("pages", [])
+    ]
     return sorted(rows, key=lambda r: (r["kind"], r["title"]))
 
 
@@ -60,7 +67,9 @@ def is_stale(current_as_of: str | None, stale_after_days: int, today: date | Non
     return age is not None and age > stale_after_days
 
 
-def stale_pages(manifest: dict[str, Any], stale_after_days: int, today: date | None = None) -> list[dict[str, Any]]:
+def stale_pages(
+    manifest: dict[str, Any], stale_after_days: int, today: date | None = None
+) -> list[dict[str, Any]]:
     """Pages whose "current as of" date is older than the limit, oldest first."""
     rows = []
     for r in pages_table(manifest):
@@ -77,7 +86,7 @@ def chapter_of(cite: str) -> str | None:
 
 
 def is_indexed(cite: str, chapters: set[str]) -> bool:
-    """An affected chapter is indexed when one of its chunks is; a part when any of its chapters is."""
+    """A chapter is indexed when one of its chunks is; a part when any of its chapters is."""
     target = chapter_of(cite)
     if target is None:
         return False
@@ -91,8 +100,16 @@ def pm_updates(update_docs: list[Any], indexed_cites: list[str]) -> list[PmUpdat
     for doc in update_docs:
         m = doc.meta
         key = m.get("doc_id") or m.get("page_url") or m.get("url", "")
-        entry = by_doc.setdefault(key, PmUpdate(m.get("title", ""), m.get("page_url") or m.get("url", ""),
-                                                m.get("current_as_of"), [], []))
+        entry = by_doc.setdefault(
+            key,
+            PmUpdate(
+                m.get("title", ""),
+                m.get("page_url") or m.get("url", ""),
+                m.get("current_as_of"),
+                [],
+                [],
+            ),
+        )
         # `affects` also carries the alert's own citation (its PDF): keep the PM chapters only.
         for cite in m.get("affects") or []:
             if chapter_of(cite) and cite not in entry.affects:
@@ -104,9 +121,11 @@ def pm_updates(update_docs: list[Any], indexed_cites: list[str]) -> list[PmUpdat
 def read_pm_updates(document_store: Any) -> list[PmUpdate]:
     """pm-update documents from the store, each affected chapter marked indexed or not."""
     updates = document_store.filter_documents(
-        filters={"field": "meta.kind", "operator": "==", "value": "pm-update"})
+        filters={"field": "meta.kind", "operator": "==", "value": "pm-update"}
+    )
     if not updates:
         return []
     chapters = document_store.filter_documents(
-        filters={"field": "meta.kind", "operator": "==", "value": "pm-chapter"})
+        filters={"field": "meta.kind", "operator": "==", "value": "pm-chapter"}
+    )
     return pm_updates(updates, [d.meta.get("cite", "") for d in chapters])

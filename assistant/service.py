@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.identifiers import extract_identifiers
-from assistant.query_pipeline import build_query_pipeline
+from assistant.glossary import expand_query
+from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
 from assistant.redact import is_case_specific, redact
 from assistant.term_stats import TermStats
@@ -88,8 +89,9 @@ class Assistant:
         pipeline = build_query_pipeline(self.settings, store, self.mode)
         pipeline.warm_up()
         builder = pipeline.get_component("answer")
-        texts = (d.content or "" for d in store.filter_documents())
-        builder.term_stats = TermStats(pipeline.get_component("sparse").encoder, texts)
+        docs = store.filter_documents()
+        builder.term_stats = TermStats(pipeline.get_component("sparse").encoder, (d.content or "" for d in docs))
+        builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
         old_store, old_copy = self._store, self._copy
         self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline
         self._release(old_store, old_copy)
@@ -126,38 +128,37 @@ class Assistant:
         if is_case_specific(text):
             return Answer(shown, True, 0.0, "", [], latency_ms=(time.perf_counter() - started) * 1000,
                           id=qid, message=ESCALATE_CASE_SPECIFIC, reason="case-specific")
-        ids = extract_identifiers(text)
-        query = ids.normalised_text
-        cites = [*ids.pm_cites, *ids.usc_sections]
         with self._lock:
             self._ensure_current()
-            builder = self._pipeline.get_component("answer")
-            builder.top_k = top_k or self.settings.top_k
-            inputs: dict[str, Any] = {
-                "embedder": {"text": query},
-                "sparse": {"text": query},
-                "booster": {"forms": list(ids.forms), "cites": cites},
-                "answer": {"question": shown, "threshold": threshold},
-            }
-            haystack_filters = (filters or SearchFilters()).to_haystack()
-            if haystack_filters:
-                inputs["retriever"] = {"filters": haystack_filters}
+            self._pipeline.get_component("answer").top_k = top_k or self.settings.top_k
+            inputs = self._inputs(text, filters)
+            inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["booster"]["forms"]}
             out = self._pipeline.run(inputs)
         answer: Answer = out["answer"]["answer"]
         answer.id = qid
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def retrieve(self, question: str, top_k: int = 10) -> list[Any]:
+    def _inputs(self, text: str, filters: SearchFilters | None) -> dict[str, Any]:
+        """Pipeline inputs: canonical identifiers for both encoders, glossary terms for BM25."""
+        ids = extract_identifiers(text)
+        inputs: dict[str, Any] = {
+            "embedder": {"text": ids.normalised_text},
+            "sparse": {"text": expand_query(ids.normalised_text)},
+            "booster": {"forms": list(ids.forms), "cites": [*ids.pm_cites, *ids.usc_sections]},
+        }
+        haystack_filters = (filters or SearchFilters()).to_haystack()
+        if haystack_filters:
+            for name in retriever_names(self.mode):
+                inputs[name] = {"filters": haystack_filters}
+        return inputs
+
+    def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
         """Ranked passages only (for evaluation of retrieval)."""
         text = clean_question(question, self.settings.max_question_chars)
-        ids = extract_identifiers(text)
         with self._lock:
             self._ensure_current()
-            out = self._pipeline.run(
-                {"embedder": {"text": ids.normalised_text}, "sparse": {"text": ids.normalised_text},
-                 "booster": {"forms": list(ids.forms), "cites": [*ids.pm_cites, *ids.usc_sections]},
-                 "answer": {"question": text}},
-                include_outputs_from={"booster"},
-            )
+            inputs = self._inputs(text, filters)
+            inputs["answer"] = {"question": text}
+            out = self._pipeline.run(inputs, include_outputs_from={"booster"})
         return out["booster"]["documents"][:top_k]

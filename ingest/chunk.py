@@ -73,8 +73,13 @@ def _split_long(paragraph: str, max_words: int) -> list[str]:
     return out
 
 
-def pack_paragraphs(text: str, target: int, maximum: int, minimum: int) -> list[str]:
-    """Greedy packing of whole paragraphs into bodies of about `target` words."""
+def pack_paragraphs(text: str, target: int, maximum: int, minimum: int, carry: int = 40) -> list[str]:
+    """Greedy packing of whole paragraphs into bodies of about `target` words.
+
+    A new body repeats the previous body's last paragraph when it is short (<= `carry` words):
+    a lead-in such as "An alien is described in this subparagraph if" or a list's heading line
+    then stays with the items that complete it.
+    """
     units: list[str] = []
     for para in re.split(r"\n\s*\n", text):
         para = para.strip()
@@ -83,26 +88,44 @@ def pack_paragraphs(text: str, target: int, maximum: int, minimum: int) -> list[
     bodies: list[str] = []
     current: list[str] = []
     count = 0
+    fresh = 0  # units in `current` that are not carried over
     for unit in units:
         n = _words(unit)
-        if current and (count + n > maximum or count >= target):
+        if fresh and (count + n > maximum or count >= target):
             bodies.append("\n\n".join(current))
-            current, count = [], 0
+            last = current[-1]
+            current, count, fresh = ([last], _words(last), 0) if _words(last) <= carry else ([], 0, 0)
         current.append(unit)
         count += n
-    if current:
+        fresh += 1
+    if fresh:
+        tail = current[len(current) - fresh :]
+        tail_words = sum(_words(u) for u in tail)
         # A short tail joins the previous body when that keeps it under the maximum.
-        if bodies and count < minimum and _words(bodies[-1]) + count <= maximum:
-            bodies[-1] = bodies[-1] + "\n\n" + "\n\n".join(current)
+        if bodies and tail_words < minimum and _words(bodies[-1]) + tail_words <= maximum:
+            bodies[-1] = bodies[-1] + "\n\n" + "\n\n".join(tail)
         else:
             bodies.append("\n\n".join(current))
     return bodies
 
 
+def _alnum(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def short_title(page: ParsedPage) -> str:
+    """The page name carried into each chunk: short enough to leave MiniLM room for the passage."""
+    if page.kind == "form-instructions" and page.cite_prefix:
+        return page.cite_prefix  # "Form I-485 Instructions", not the form's full legal name
+    return page.title
+
+
 def _heading(page: ParsedPage, path: tuple[str, ...]) -> str:
-    if path and path[0] == page.title:  # a body that repeats the page title as its first heading
-        path = path[1:]
-    return " > ".join((page.title, *path))
+    title = short_title(page)
+    full = _alnum(page.title + " " + title)
+    # Drop path parts that only repeat the title ("§ 1153. Allocation of immigrant visas").
+    kept = [p for p in path if _alnum(re.sub(r"^§\s*\d+\w*\.\s*", "", p)) not in full]
+    return " > ".join((title, *kept))
 
 
 def _footnote_text(footnotes: Iterable[Footnote]) -> str:
@@ -139,14 +162,17 @@ def _section_docs(
     heading = _heading(page, path)
     url = f"{page.url}#{anchor}" if anchor else page.url
     for ordinal, body in enumerate(pack_paragraphs(text, target, maximum, minimum)):
-        content = f"{heading}\n{body}"
+        # A body that opens with its own heading (policy alerts do) is not given it twice.
+        first_line = body.split("\n", 1)[0].strip()
+        content = body if _alnum(first_line) and _alnum(first_line) in _alnum(heading) else f"{heading}\n{body}"
+        doc_heading = "" if content == body else heading
         chunk_id = chunk_id_for(page, path, ordinal)
         meta = _base_meta(page) | {
             "chunk_id": chunk_id,
             "url": url,
             "cite": cite,
             "section": " > ".join(path),
-            "heading": heading,
+            "heading": doc_heading,
             "anchor": anchor,
             "ordinal": ordinal,
             "forms": list(dict.fromkeys(find_forms(page.cite_prefix) + find_forms(body))),
@@ -161,7 +187,15 @@ def chunk_page(
 ) -> list[Document]:
     """All chunks of one parsed page. Chunks never cross a section; headings lead each chunk."""
     docs: list[Document] = []
+    seen_paths: dict[tuple[str, ...], int] = {}
     for section in page.sections:
+        # Two sections with the same heading path on one page keep distinct, stable ids.
+        repeat = seen_paths.get(section.path, 0)
+        seen_paths[section.path] = repeat + 1
+        if repeat:
+            section = Section(path=(*section.path[:-1], f"{section.path[-1] if section.path else ''} ({repeat + 1})"),
+                              text=section.text, anchor=section.anchor, cite=section.cite,
+                              footnotes=section.footnotes, links=section.links)
         cite = section.cite or page.cite_prefix
         if section.text.strip():
             docs += _section_docs(

@@ -11,6 +11,7 @@ place: they open a private copy (a few MB), and the writer always builds a diffe
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -137,9 +138,9 @@ class VersionRegistry:
         return version, store
 
     def finish_build(self, version: str, manifest: dict[str, Any]) -> None:
+        # The `.building` mark stays until switch(): a build killed between here and the switch
+        # is still recognised as abandoned and collected by the next ingest.
         _atomic_write(self.manifest_path(version), json.dumps(manifest, indent=1, sort_keys=True))
-        if not self.settings.qdrant_url:
-            (self.version_path(version) / BUILDING_MARK).unlink(missing_ok=True)
 
     def switch(self, version: str) -> None:
         """Make `version` the serving one. Atomic: readers see the old or the new, never neither."""
@@ -164,10 +165,12 @@ class VersionRegistry:
             )
             client.update_collection_aliases(change_aliases_operations=ops)
         _atomic_write(self.pointer, version + "\n")
+        if not self.settings.qdrant_url:
+            (self.version_path(version) / BUILDING_MARK).unlink(missing_ok=True)
 
     def discard(self, version: str) -> None:
         """Remove a version that failed to build (never the serving one)."""
-        if version == self.current_name():
+        if version == self._current_name_or_none():
             return
         if self.settings.qdrant_url:
             from qdrant_client import QdrantClient
@@ -185,7 +188,7 @@ class VersionRegistry:
 
         Called only after a successful switch; the serving version is always kept.
         """
-        current = self.current_name()
+        current = self._current_name_or_none()
         removed = []
         complete = sorted(self.list_versions(), reverse=True)
         for name in complete[keep:]:
@@ -195,7 +198,11 @@ class VersionRegistry:
         if not self.settings.qdrant_url and self.versions_dir.is_dir():
             for path in self.versions_dir.iterdir():
                 mark = path / BUILDING_MARK
-                if mark.exists() and not _pid_alive(mark.read_text().strip()):
+                if (
+                    path.name != current
+                    and mark.exists()
+                    and not _pid_alive(mark.read_text(errors="replace").strip())
+                ):
                     shutil.rmtree(path, ignore_errors=True)
                     removed.append(path.name)
         return removed
@@ -208,10 +215,12 @@ class VersionRegistry:
             return sorted(p.stem for p in self.manifests_dir.glob("v*.json"))
         if not self.versions_dir.is_dir():
             return []
+        current = self._current_name_or_none()
         return sorted(
             p.name
             for p in self.versions_dir.iterdir()
-            if (p / "manifest.json").exists() and not (p / BUILDING_MARK).exists()
+            if (p / "manifest.json").exists()
+            and (not (p / BUILDING_MARK).exists() or p.name == current)
         )
 
     def current_name(self) -> str | None:
@@ -219,11 +228,22 @@ class VersionRegistry:
             name = self.pointer.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
+        except UnicodeDecodeError:
+            raise IndexUnavailable(
+                f"the index pointer {self.pointer} is corrupted (not text). {REBUILD_HINT}"
+            ) from None
         except OSError as exc:
             raise IndexUnavailable(
                 f"cannot read the index pointer {self.pointer}: {exc}. {REBUILD_HINT}"
             ) from exc
         return name or None
+
+    def _current_name_or_none(self) -> str | None:
+        """The serving name for housekeeping; a broken pointer protects nothing, blocks nothing."""
+        try:
+            return self.current_name()
+        except IndexUnavailable:
+            return None
 
     def current(self) -> IndexVersion:
         """The serving version, checked for presence and integrity of its manifest."""
@@ -260,10 +280,28 @@ class VersionRegistry:
             return open_document_store(self.settings, collection=version.collection), None
         assert version.path is not None
         copy = Path(tempfile.mkdtemp(prefix=f"policydesk-{version.name}-"))
-        shutil.copytree(
-            version.path / "qdrant", copy / "qdrant", ignore=shutil.ignore_patterns(".lock")
-        )
-        return open_document_store(self.settings, path=copy / "qdrant"), copy
+        # A process that never closes its reader (`policydesk ask`) must not leave copies behind.
+        atexit.register(shutil.rmtree, copy, ignore_errors=True)
+        try:
+            shutil.copytree(
+                version.path / "qdrant", copy / "qdrant", ignore=shutil.ignore_patterns(".lock")
+            )
+            store = open_document_store(self.settings, path=copy / "qdrant")
+            points = qdrant_client_of(store).count(version.collection).count
+        except Exception as exc:  # noqa: BLE001 - any failure here means a damaged version
+            shutil.rmtree(copy, ignore_errors=True)
+            raise IndexUnavailable(
+                f"index version {version.name} cannot be opened "
+                f"({type(exc).__name__}: {str(exc)[:200]}). {REBUILD_HINT}"
+            ) from exc
+        if points == 0 and version.manifest.get("chunks"):
+            close_store(store)
+            shutil.rmtree(copy, ignore_errors=True)
+            raise IndexUnavailable(
+                f"index version {version.name} cannot be opened: its Qdrant collection is empty "
+                f"or missing. {REBUILD_HINT}"
+            )
+        return store, copy
 
 
 def _pid_alive(pid_text: str) -> bool:

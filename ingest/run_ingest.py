@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +19,7 @@ from ingest.index_store import VersionRegistry, close_store
 from ingest.indexing import build_indexing_pipeline
 from ingest.mirror import MirrorSkip, read_mirror
 from ingest.parse import parse_page
-from ingest.records import FetchedPage, IngestReport, ParsedPage, SkippedPage, SkipPage
+from ingest.records import FetchedPage, IngestReport, ParsedPage, SkipPage, SkippedPage
 from ingest.settings import EMBEDDING_DIM, Settings
 from ingest.snapshots import SnapshotStore
 from ingest.verify import verify_store
@@ -133,16 +135,93 @@ def _documents_by_kind(chunks: list[Document]) -> dict[str, int]:
     return dict(Counter(docs.values()))
 
 
+def pause_for_fault_injection(settings: Settings, phase: str) -> None:
+    """Test-only (settings.fault_pause): mark that the ingest reached `phase`, wait to be killed."""
+    if settings.fault_pause != phase:
+        return
+    marker = settings.index_dir / f".paused-{phase}"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()))
+    time.sleep(60)
+    marker.unlink(missing_ok=True)
+
+
+def _arm_fault_pauses(settings: Settings, pipe: Any, store: Any) -> None:
+    """Test-only: pause after the first fresh embeddings are cached ("embed"), or half-way
+    through the first write to Qdrant ("write"). Nothing changes when fault_pause is unset."""
+    if settings.fault_pause == "embed":
+        cache = pipe.get_component("embedder").cache
+        put_many = cache.put_many
+
+        def put_then_pause(items: dict[str, list[float]]) -> None:
+            put_many(items)
+            pause_for_fault_injection(settings, "embed")
+
+        cache.put_many = put_then_pause
+    elif settings.fault_pause == "write":
+        write = store.write_documents
+
+        def write_half_then_pause(documents: list[Document], **kwargs: Any) -> int:
+            half = max(1, len(documents) // 2)
+            written = write(documents=documents[:half], **kwargs)
+            pause_for_fault_injection(settings, "write")
+            return written + write(documents=documents[half:], **kwargs)
+
+        store.write_documents = write_half_then_pause
+
+
+def storage_failure(exc: BaseException) -> OSError | sqlite3.Error | None:
+    """The disk-level cause (full disk, read-only or missing folder) behind `exc`, if any;
+    Haystack wraps a component's exception, so the whole cause chain is searched."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError | sqlite3.Error):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def run_ingest(
     settings: Settings,
     sources: list[str],
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """Build a new index version from `sources` and switch to it once complete and verified."""
+    """Build a new index version from `sources` and switch to it once complete and verified.
+
+    Any failure raises IngestError and leaves the serving version (and every older one) as it was.
+    """
+    try:
+        return _build_and_switch(settings, sources, progress)
+    except IngestError:
+        raise
+    except Exception as exc:
+        cause = storage_failure(exc)
+        if cause is None:
+            raise
+        detail = (
+            f"{cause.strerror}: {cause.filename}"
+            if isinstance(cause, OSError) and cause.strerror
+            else str(cause)
+        )
+        raise IngestError(
+            f"cannot write under the data directory {settings.data_dir} ({detail}); "
+            "free disk space or fix its permissions, then run the ingest again"
+        ) from exc
+
+
+def _build_and_switch(
+    settings: Settings,
+    sources: list[str],
+    progress: Callable[[int, int], None] | None,
+) -> IngestReport:
     report = IngestReport()
     started = time.perf_counter()
     t0 = time.perf_counter()
-    pages = list(fetch_sources(sources, settings, report))
+    pages: list[FetchedPage] = []
+    for page in fetch_sources(sources, settings, report):
+        pages.append(page)
+        if len(pages) == 1:
+            pause_for_fault_injection(settings, "fetch")
     report.seconds["fetch"] = round(time.perf_counter() - t0, 3)
     chunks, page_rows = parse_and_chunk(pages, settings, report)
     report.chunks = len(chunks)
@@ -160,6 +239,7 @@ def run_ingest(
     report.version = version
     try:
         pipe = build_indexing_pipeline(settings, store)
+        _arm_fault_pauses(settings, pipe, store)
         t_embed = time.perf_counter()
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start : start + BATCH]
@@ -195,16 +275,18 @@ def run_ingest(
         close_store(store)
         registry.finish_build(version, manifest)
         report.seconds["verify"] = round(time.perf_counter() - t_verify, 3)
+        pause_for_fault_injection(settings, "switch")
+        registry.switch(version)
     except BaseException as exc:
         close_store(store)
-        registry.discard(version)
+        registry.discard(version)  # never the serving one
         if isinstance(exc, IngestError | KeyboardInterrupt):
             raise
         if isinstance(exc, OSError):
             raise IngestError(f"ingest failed writing the new version: {exc}") from exc
         raise
-    registry.switch(version)
     report.switched = True
+    # Old versions go only now, after the switch succeeded; a failed ingest deletes nothing.
     registry.collect_garbage(settings.keep_versions)
     report.seconds["total"] = round(time.perf_counter() - started, 3)
     return report

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDING_DIM = 384
+FAULT_PHASES = ("fetch", "embed", "write", "switch")
 # Written by `policydesk eval --calibrate`; committed so a clean checkout uses the chosen threshold.
 CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "data" / "calibration.json"
 
@@ -40,8 +41,8 @@ class Settings(BaseSettings):
 
     # chunking (words)
     chunk_min_words: int = 40
-    chunk_target_words: int = 150
-    chunk_max_words: int = 220
+    chunk_target_words: int = 110
+    chunk_max_words: int = 170
 
     # page limits
     max_page_bytes: int = 8_000_000
@@ -59,10 +60,14 @@ class Settings(BaseSettings):
 
     # index lifecycle
     keep_versions: int = 3
+    # Test-only fault injection (POLICYDESK_FAULT_PAUSE): at this ingest phase, write
+    # <index_dir>/.paused-<phase> and sleep up to 60 s so a test can SIGKILL the process there.
+    fault_pause: str | None = None
 
     # answering
     top_k: int = 5
     retrieve_k: int = 20
+    dense_weight: float = Field(default=0.5, ge=0.0, le=1.0)  # RRF weight of dense vs BM25
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000
     stale_after_days: int = 365
@@ -72,6 +77,13 @@ class Settings(BaseSettings):
     def _positive(cls, v: int) -> int:
         if v < 1:
             raise ValueError("must be >= 1")
+        return v
+
+    @field_validator("fault_pause")
+    @classmethod
+    def _known_phase(cls, v: str | None) -> str | None:
+        if v is not None and v not in FAULT_PHASES:
+            raise ValueError(f"must be one of {', '.join(FAULT_PHASES)}")
         return v
 
     @property

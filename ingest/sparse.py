@@ -5,7 +5,7 @@ from __future__ import annotations
 from haystack.dataclasses import SparseEmbedding
 
 # Average chunk length in tokens after stop-word removal; BM25's length normalisation uses it.
-DEFAULT_AVG_LEN = 90.0
+DEFAULT_AVG_LEN = 75.0
 
 
 class Bm25Encoder:
@@ -26,7 +26,8 @@ class Bm25Encoder:
         if self._model is None:
             from qdrant_edge import Bm25, Bm25Config
 
-            self._model = Bm25(Bm25Config(k=self.k, b=self.b, avg_len=self.avg_len))
+            # ASCII folding: agents type "fiance" where the form says "fiancé(e)".
+            self._model = Bm25(Bm25Config(k=self.k, b=self.b, avg_len=self.avg_len, ascii_folding=True))
         return self._model
 
     def encode_document(self, text: str) -> SparseEmbedding:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
-from ingest.index_store import IndexUnavailable, VersionRegistry
+from ingest.index_store import IndexUnavailable, VersionRegistry, close_store
 from ingest.settings import Settings
 
 
 def index_status(settings: Settings) -> dict[str, Any]:
-    """Status of the serving version; `error` (and no version) when there is none or it is broken."""
+    """Status of the serving version; `error` (and no version) when none serves or it is broken."""
     registry = VersionRegistry(settings)
     base: dict[str, Any] = {
         "backend": settings.backend,
@@ -19,8 +20,12 @@ def index_status(settings: Settings) -> dict[str, Any]:
     }
     try:
         version = registry.current()
+        store, copy = registry.open_reader(version)  # proves the Qdrant data opens, too
     except IndexUnavailable as exc:
         return base | {"version": None, "error": str(exc)}
+    close_store(store)
+    if copy is not None:
+        shutil.rmtree(copy, ignore_errors=True)
     m = version.manifest
     return base | {
         "version": version.name,

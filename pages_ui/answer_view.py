@@ -61,12 +61,25 @@ def link_html(url: str, label: str = "Official page") -> str:
     href = safe_url(url)
     if href is None:
         return escape(url)
-    return f'<a href="{escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">{escape(label)}: {escape(url)}</a>'
+    attrs = f'href="{escape(href, quote=True)}" target="_blank" rel="noopener noreferrer"'
+    return f"<a {attrs}>{escape(label)}: {escape(url)}</a>"
+
+
+def body_start(c: Citation) -> int:
+    """Where the passage body starts: each chunk repeats its heading line, shown above already."""
+    first, newline, _ = c.text.partition("\n")
+    if newline and (first == c.title or (c.section and first.endswith(c.section))):
+        return len(first) + 1
+    return 0
 
 
 def passage_html(c: Citation) -> str:
-    return (f"<div style='white-space:pre-wrap;border-left:3px solid #ccc;padding-left:.6rem'>"
-            f"{highlight_passage(c.text, c.highlights)}</div>")
+    start = body_start(c)
+    body = highlight_passage(c.text[start:], [[s - start, e - start] for s, e in c.highlights])
+    return (
+        f"<div style='white-space:pre-wrap;border-left:3px solid #ccc;padding-left:.6rem'>"
+        f"{body}</div>"
+    )
 
 
 def copy_text(answer: Answer) -> str:

@@ -27,10 +27,12 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_questions.csv"
 assistant, version = ready_assistant()
 
 st.title("Coverage")
-st.caption(f"Which questions the indexed pages answer well, weakly (confidence under "
-           f"{assistant.settings.abstain_threshold + WEAK_MARGIN:.2f}), or not at all. "
-           f"CSV with a `question` column (optional `id`, `group`, `expected_url`) or JSONL like "
-           f"the eval set; up to {MAX_UPLOAD_BYTES // 1_000_000} MB and {MAX_QUESTIONS:,} questions.")
+st.caption(
+    f"Which questions the indexed pages answer well, weakly (confidence under "
+    f"{assistant.settings.abstain_threshold + WEAK_MARGIN:.2f}), or not at all. "
+    f"CSV with a `question` column (optional `id`, `group`, `expected_url`) or JSONL like "
+    f"the eval set; up to {MAX_UPLOAD_BYTES // 1_000_000} MB and {MAX_QUESTIONS:,} questions."
+)
 
 upload = st.file_uploader("Question set", type=["csv", "jsonl", "json"], key="questions_file")
 left, right = st.columns(2)
@@ -50,8 +52,11 @@ if source is not None:
         st.error(f"{source[1]}: {exc}")
         st.stop()
     bar = st.progress(0.0, text="Asking…")
-    report = run_coverage(assistant, question_set,
-                          progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total}"))
+    report = run_coverage(
+        assistant,
+        question_set,
+        progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total}"),
+    )
     bar.empty()
     st.session_state["coverage_report"] = report
     st.session_state["coverage_name"] = source[1]
@@ -71,8 +76,13 @@ status = summary_by_status(report.rows)
 cols = st.columns(len(status))
 for col, (name, count) in zip(cols, status.items(), strict=True):
     col.metric(name, count)
-st.dataframe(table, key="coverage_table", hide_index=True, width="stretch",
-             column_config={"top_url": st.column_config.LinkColumn("top_url")})
+st.dataframe(
+    table,
+    key="coverage_table",
+    hide_index=True,
+    width="stretch",
+    column_config={"top_url": st.column_config.LinkColumn("top_url")},
+)
 
 chart_left, chart_right = st.columns(2)
 with chart_left:
@@ -91,7 +101,17 @@ for g in groups:
     st.dataframe(pd.DataFrame(g["questions"]), hide_index=True, key=f"group_{g['group']}")
 
 down_csv, down_html = st.columns(2)
-down_csv.download_button("Download CSV", to_csv(report.rows), file_name="coverage.csv", mime="text/csv",
-                         key="download_csv")
-down_html.download_button("Download HTML report", coverage_html(report), file_name="coverage.html",
-                          mime="text/html", key="download_html")
+down_csv.download_button(
+    "Download CSV",
+    to_csv(report.rows),
+    file_name="coverage.csv",
+    mime="text/csv",
+    key="download_csv",
+)
+down_html.download_button(
+    "Download HTML report",
+    coverage_html(report),
+    file_name="coverage.html",
+    mime="text/html",
+    key="download_html",
+)

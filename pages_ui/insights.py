@@ -23,7 +23,10 @@ feedback = read_feedback(settings)
 
 st.title("Insights")
 if not queries and not feedback:
-    st.info("No questions logged yet: questions asked on the Search page (and `policydesk ask`) appear here.")
+    st.info(
+        "No questions logged yet: questions asked on the Search page "
+        "(and with `policydesk ask`) appear here."
+    )
     st.stop()
 
 summary = query_summary(queries)
@@ -34,13 +37,27 @@ c.metric("Not covered", summary["abstained"] - summary["case_specific"])
 d.metric("Case-specific (escalated)", summary["case_specific"])
 
 st.subheader("Unanswered questions, grouped by similarity")
-st.caption(f"Grouped with the search model's embeddings (cosine ≥ {EMBED_GROUP_THRESHOLD}); "
-           "questions are stored redacted.")
+st.caption(
+    f"Grouped with the search model's embeddings (cosine ≥ {EMBED_GROUP_THRESHOLD}); "
+    "questions are stored redacted."
+)
 groups = unanswered_groups(queries, assistant_embedder(assistant))
 if groups:
-    st.dataframe(pd.DataFrame([{"times asked": g["count"], "example": g["example"],
-                                "similar questions": " | ".join(g["questions"][1:6])} for g in groups]),
-                 hide_index=True, key="unanswered_table", width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "times asked": g["count"],
+                    "example": g["example"],
+                    "similar questions": " | ".join(g["questions"][1:6]),
+                }
+                for g in groups
+            ]
+        ),
+        hide_index=True,
+        key="unanswered_table",
+        width="stretch",
+    )
 else:
     st.caption("Every logged question was answered.")
 
@@ -53,8 +70,13 @@ if fb["not_helpful"]:
     st.bar_chart(pd.Series(fb["by_reason"], name="not helpful"))
 comments = [r for r in feedback if r.get("comment")]
 if comments:
-    st.dataframe(pd.DataFrame(comments)[["ts", "question", "helpful", "reason", "comment", "top_cite"]],
-                 hide_index=True, key="feedback_table")
+    st.dataframe(
+        pd.DataFrame(comments)[["ts", "question", "helpful", "reason", "comment", "top_cite"]],
+        hide_index=True,
+        key="feedback_table",
+    )
 
 st.subheader("Slowest questions")
-st.dataframe(pd.DataFrame(slowest_queries(queries)), hide_index=True, key="slowest_table", width="stretch")
+st.dataframe(
+    pd.DataFrame(slowest_queries(queries)), hide_index=True, key="slowest_table", width="stretch"
+)

@@ -32,13 +32,20 @@ settings = assistant.settings
 with st.sidebar:
     st.header("Filters")
     kinds = st.multiselect("Source kind", KINDS, key="filter_kinds")
-    volume = st.selectbox("Policy Manual volume", [None, *range(1, 13)], key="filter_volume",
-                          format_func=lambda v: "any volume" if v is None else f"Volume {v}")
+    volume = st.selectbox(
+        "Policy Manual volume",
+        [None, *range(1, 13)],
+        key="filter_volume",
+        format_func=lambda v: "any volume" if v is None else f"Volume {v}",
+    )
     form_text = st.text_input("Form number", key="filter_form", placeholder="e.g. I-765")
 
 st.title("Search the official pages")
-question = st.text_input("Caller's question (press Enter)", key="question",
-                         placeholder="e.g. What is the filing fee for Form I-765?")
+question = st.text_input(
+    "Caller's question (press Enter)",
+    key="question",
+    placeholder="e.g. What is the filing fee for Form I-765?",
+)
 if not question.strip():
     st.caption(f"Answers come only from the indexed official pages (index {version.name}).")
     st.stop()
@@ -68,10 +75,13 @@ def show_passage(c: Citation) -> None:
         if c.current_as_of:
             st.caption(f"Current as of {c.current_as_of}")
             if is_stale(c.current_as_of, settings.stale_after_days):
-                st.warning(f"This page's \"current as of\" date is {age_in_days(c.current_as_of)} days old "
-                           f"(over {settings.stale_after_days}): check the official page for a newer version.")
+                st.warning(
+                    f'This page\'s "current as of" date is {age_in_days(c.current_as_of)} days old '
+                    f"(over {settings.stale_after_days}): check the official page for a newer "
+                    "version."
+                )
         else:
-            st.caption("This page gives no \"current as of\" date.")
+            st.caption('This page gives no "current as of" date.')
         st.html(passage_html(c))
         st.html(link_html(c.url))
 
@@ -99,22 +109,37 @@ else:
     related = [c for c in answer.citations[1:] if c.rank not in used]
     if related:
         st.subheader("Related sections")
-        st.html("<ul>" + "".join(f"<li>{citation_header_html(c)} — {link_html(c.url, 'open')}</li>"
-                                 for c in related) + "</ul>")
+        st.html(
+            "<ul>"
+            + "".join(
+                f"<li>{citation_header_html(c)} — {link_html(c.url, 'open')}</li>" for c in related
+            )
+            + "</ul>"
+        )
     st.subheader("Copy answer with citations")
     st.code(copy_text(answer), language=None, wrap_lines=True)
 st.caption(f"{answer.latency_ms:.0f} ms · index {version.name}")
 
 with st.form("feedback", clear_on_submit=True):
     st.markdown("**Was this helpful?**")
-    helpful = st.radio("Helpful?", ["Helpful", "Not helpful"], key="fb_helpful", horizontal=True,
-                       label_visibility="collapsed")
+    helpful = st.radio(
+        "Helpful?",
+        ["Helpful", "Not helpful"],
+        key="fb_helpful",
+        horizontal=True,
+        label_visibility="collapsed",
+    )
     reason = st.selectbox("If not helpful, why?", [NO_REASON, *FEEDBACK_REASONS], key="fb_reason")
     comment = st.text_area("Comment (optional; no personal data)", key="fb_comment", max_chars=2000)
     sent = st.form_submit_button("Send feedback", key="fb_send")
 if sent:
     top = answer.citations[0].cite if answer.citations and not answer.abstained else None
-    record_feedback(settings, answer.question, helpful == "Helpful",
-                    reason=None if helpful == "Helpful" or reason == NO_REASON else reason,
-                    comment=comment.strip() or None, top_cite=top)
+    record_feedback(
+        settings,
+        answer.question,
+        helpful == "Helpful",
+        reason=None if helpful == "Helpful" or reason == NO_REASON else reason,
+        comment=comment.strip() or None,
+        top_cite=top,
+    )
     st.success("Thank you: feedback recorded.")

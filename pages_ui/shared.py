@@ -41,7 +41,10 @@ def settings_or_stop() -> Settings:
 
 
 def show_no_index(reason: str) -> None:
-    st.info("**No search index yet.** PolicyDesk answers only from indexed official pages. " + BUILD_HELP)
+    st.info(
+        "**No search index yet.** PolicyDesk answers only from indexed official pages. "
+        + BUILD_HELP
+    )
     st.text(f"Details: {reason}")
 
 

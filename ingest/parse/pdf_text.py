@@ -43,40 +43,61 @@ _KERNING = (
 _OPEN_END = re.compile(r"(?:[:;,]|\b(?:and|or))$")
 
 
+_T_WORDS = r"(?:o|he|his|hat|hese|hey|hen|here|ype|elephone|ravel|itle|otal|ax)\b"
+
+
+def _split_word(tail: str, nxt: str) -> bool:
+    """Whether a line ending in tail and the next line starting nxt are one word the PDF
+    extraction cut: "Y" + "ou", "T" + "ravel", "NA" + "TO-6", "VA" + "WA/T/U"."""
+    if re.search(r"(?:^|\s)[A-Z]{2}$", tail):
+        return nxt[:1].isupper()
+    if re.search(r"(?:^|\s)Y$", tail):
+        return nxt[:1].islower()
+    if re.search(r"(?:^|\s)T$", tail):
+        return bool(re.match(_T_WORDS, nxt))
+    return False
+
+
 def _glue(raw: list[str]) -> list[str]:
     """Join the fragments PDF extraction put on lines of their own (they start with a space)."""
-    out: list[str] = []
+    out: list[list[str]] = []  # pieces of each output line, joined once at the end
+    tails: list[str] = []  # the last characters of each output line
     trailing: list[bool] = []
     for line in raw:
         stripped = collapse_spaces(line)
         if line and not stripped:
             continue  # a whitespace-only line is layout inside a paragraph, not a break
         lead = len(line) - len(line.lstrip())
-        if stripped and lead and out and out[-1]:
-            prev = out[-1]
+        tail = tails[-1] if tails else ""
+        glue = None
+        if stripped and lead and tail:
             tight = (
                 lead == 1
                 and not trailing[-1]
                 and (
                     stripped[0] in ".,;:)]’”"
-                    or prev.endswith(("’", "'"))
-                    or (re.search(r"(?:^|\s)[A-Z]{1,2}$", prev) and prev.split()[-1] not in "AI")
+                    or tail.endswith(("’", "'"))
+                    or _split_word(tail, stripped)
                 )
             )
-            out[-1] = prev + ("" if tight else " ") + stripped
+            glue = stripped if tight else " " + stripped
+        elif stripped[:1].islower() and tail and _split_word(tail, stripped):
+            glue = stripped  # "Y" + "ou must include …"
+        if glue is not None:
+            out[-1].append(glue)
+            tails[-1] = (tail + glue)[-4:]
             trailing[-1] = line != line.rstrip()
             continue
-        if stripped[:1].islower() and out and re.search(r"(?:^|\s)[B-HJ-Z]$", out[-1]):
-            out[-1] += stripped  # "Y" + "ou must include …"
-            trailing[-1] = line != line.rstrip()
-            continue
-        out.append(stripped)
+        out.append([stripped])
+        tails.append(stripped[-4:])
         trailing.append(line != line.rstrip())
-    for i, line in enumerate(out):
+    lines = []
+    for pieces in out:
+        line = "".join(pieces)
         for pattern, repl in _KERNING:
             line = pattern.sub(repl, line)
-        out[i] = line
-    return out
+        lines.append(line)
+    return lines
 
 
 def _width(lines: list[str]) -> int:
@@ -124,7 +145,8 @@ class _Reflow:
     def _footnote(self, i: int) -> int:
         """Consume a page-bottom footnote "N See …" running to its first sentence end."""
         m = re.match(r"^(\d{1,2}) (\S.*)$", self.lines[i])
-        assert m
+        if not m:  # a bare number: nothing to keep
+            return i + 1
         parts = [m.group(2)]
         j = i + 1
         while not re.search(r"\.['\"”’]?$", parts[-1]) and j < len(self.lines) and self.lines[j]:

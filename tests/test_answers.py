@@ -1,0 +1,77 @@
+"""Cited extractive answers over a real small index."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.records import QuestionError
+from assistant.service import SearchFilters
+
+ANSWERABLE = [
+    "Do you have to have met your fiance in person before filing the K-1 petition?",
+    "What does an O-1 beneficiary need to show for extraordinary ability?",
+    "How much teaching or research experience does an outstanding professor need?",
+    "DACA recipient lost the work permit card, what should be filed?",
+]
+
+
+@pytest.mark.parametrize("question", ANSWERABLE)
+def test_every_answer_sentence_is_verbatim_in_the_passage_it_cites(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.abstained, (question, answer.confidence)
+    parts = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.text)
+    assert 1 <= len(parts) <= 3
+    for sentence, marker in parts:
+        citation = answer.citations[int(marker) - 1]
+        assert sentence in citation.text
+        assert any(citation.text[s:e] == sentence for s, e in citation.highlights)
+    assert all(c.url.startswith("https://") and c.cite for c in answer.citations)
+
+
+def test_statute_answer_cites_the_usc_subsection(assistant):
+    answer = assistant.ask("EB-1 outstanding professors and researchers: how many years of experience?")
+    assert not answer.abstained
+    assert any(c.cite.startswith("8 U.S.C. 1153(b)") for c in answer.citations[:3])
+    assert "3 years" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "Recommend a good pizza place in Chicago", "How do I bake sourdough bread?"],
+)
+def test_out_of_scope_questions_abstain(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.text == "" and answer.reason == "not-covered"
+    assert "escalate" in answer.message.lower()
+
+
+def test_case_specific_requests_escalate_without_echoing_identifiers(assistant):
+    answer = assistant.ask("What is the status of receipt IOE0912345678 for A-123-456-789?")
+    assert answer.abstained and answer.reason == "case-specific" and answer.citations == []
+    assert "IOE0912345678" not in answer.question and "123-456-789" not in answer.question
+
+
+def test_same_question_gets_the_same_answer(assistant):
+    first = assistant.ask(ANSWERABLE[0])
+    second = assistant.ask(ANSWERABLE[0])
+    assert first.text == second.text
+    assert [c.chunk_id for c in first.citations] == [c.chunk_id for c in second.citations]
+
+
+def test_kind_filter_restricts_citations(assistant):
+    answer = assistant.ask("extraordinary ability", filters=SearchFilters(kinds=["statute"]))
+    assert answer.citations and {c.kind for c in answer.citations} == {"statute"}
+
+
+def test_form_identifier_spellings_find_the_form_page(assistant):
+    for spelling in ("i765", "Form I 765", "I-765"):
+        top = assistant.ask(f"{spelling} replacement card for DACA").citations[0]
+        assert "I-765" in top.cite or "i-765" in top.url, spelling
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "a" * 10_000, "\x00\x00\x00", 42])
+def test_unusable_questions_raise_question_error(assistant, bad):
+    with pytest.raises(QuestionError):
+        assistant.ask(bad)
