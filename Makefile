@@ -7,6 +7,7 @@ CORPUS ?= ../shared/corpus
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+export HAYSTACK_TELEMETRY_ENABLED := False
 
 .PHONY: setup test test-slow demo ingest app lint bench clean
 

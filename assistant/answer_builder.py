@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from haystack import Document, component
 
+from assistant.answer_type import expected_types, provides_any
 from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
 from assistant.sentences import split_sentences
 from assistant.term_stats import TermStats
@@ -138,6 +139,10 @@ class CitedAnswerBuilder:
             return {"answer": Answer(question, True, confidence, "", citations,
                                      message=ESCALATE_NOT_COVERED, reason="not-covered")}
         candidates = sorted(self._candidates(docs, tokens, dense), key=lambda c: -c.score)
+        kinds = expected_types(question)
+        if kinds:
+            # Only sentences that can state what was asked (an amount, a duration, a date) answer it.
+            candidates = [c for c in candidates if provides_any(c.text, kinds)]
         chosen: list[_Candidate] = []
         for cand in candidates:
             if len(chosen) == MAX_SENTENCES or (chosen and cand.score < 0.8 * chosen[0].score):

@@ -14,6 +14,7 @@ import typer
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")  # no phoning home from a contact center
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print figures.")
@@ -249,10 +250,10 @@ def bench_ingest_command(
 def main() -> None:
     app()
 
-
-if __name__ == "__main__":
-    main()
-
 from assistant.cli_reports import coverage as _coverage  # noqa: E402
 
 app.command(name="coverage")(_coverage)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,6 @@ run measures hybrid, BM25-only and dense-only retrieval on the same index.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any

@@ -9,6 +9,7 @@ from haystack.components.joiners import DocumentJoiner
 
 from assistant.answer_builder import CitedAnswerBuilder
 from assistant.query_components import Bm25QueryEncoder, IdentifierBooster
+from assistant.sparse_index import InMemorySparseRetriever
 from ingest.settings import Settings
 
 MODES = ("hybrid", "dense", "sparse")
@@ -17,6 +18,8 @@ MODES = ("hybrid", "dense", "sparse")
 def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "hybrid") -> Pipeline:
     """The one query pipeline used by the CLI, the app, the benchmarks and the tests.
 
+    In embedded mode the BM25 retriever's index is loaded by the caller
+    (`pipe.get_component("bm25").index = InMemorySparseIndex(documents)`).
     Dense (MiniLM) and BM25 (Qdrant sparse vectors with IDF) each retrieve `retrieve_k` passages
     from the same collection; Haystack's DocumentJoiner fuses them by weighted reciprocal rank
     fusion. `mode` "dense" or "sparse" keeps one retriever (to measure what the hybrid adds).
@@ -44,7 +47,11 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
         pipe.add_component("dense", QdrantEmbeddingRetriever(document_store, top_k=k, return_embedding=True))
         pipe.connect("embedder.embedding", "dense.query_embedding")
     if mode in ("hybrid", "sparse"):
-        pipe.add_component("bm25", QdrantSparseEmbeddingRetriever(document_store, top_k=k, return_embedding=True))
+        if settings.qdrant_url:  # a server searches its native sparse index
+            bm25: Any = QdrantSparseEmbeddingRetriever(document_store, top_k=k, return_embedding=True)
+        else:  # local mode's sparse search is a Python loop: same scores, in memory (sparse_index.py)
+            bm25 = InMemorySparseRetriever(top_k=k)
+        pipe.add_component("bm25", bm25)
         pipe.connect("sparse.sparse_embedding", "bm25.query_sparse_embedding")
     if mode == "hybrid":
         pipe.add_component("joiner", DocumentJoiner(

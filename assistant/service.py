@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.identifiers import extract_identifiers
-from assistant.glossary import expand_query
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
 from assistant.redact import is_case_specific, redact
+from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
 from assistant.term_stats import TermStats
 from ingest.index_store import IndexVersion, VersionRegistry, close_store
 from ingest.settings import Settings
@@ -89,7 +89,9 @@ class Assistant:
         pipeline = build_query_pipeline(self.settings, store, self.mode)
         pipeline.warm_up()
         builder = pipeline.get_component("answer")
-        docs = store.filter_documents()
+        docs = store.filter_documents()  # with vectors: the reader store returns embeddings
+        if "bm25" in pipeline.graph.nodes and isinstance(pipeline.get_component("bm25"), InMemorySparseRetriever):
+            pipeline.get_component("bm25").index = InMemorySparseIndex(docs)
         builder.term_stats = TermStats(pipeline.get_component("sparse").encoder, (d.content or "" for d in docs))
         builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
         old_store, old_copy = self._store, self._copy
@@ -140,11 +142,11 @@ class Assistant:
         return answer
 
     def _inputs(self, text: str, filters: SearchFilters | None) -> dict[str, Any]:
-        """Pipeline inputs: canonical identifiers for both encoders, glossary terms for BM25."""
+        """Pipeline inputs: the question with identifiers spelled canonically, for both encoders."""
         ids = extract_identifiers(text)
         inputs: dict[str, Any] = {
             "embedder": {"text": ids.normalised_text},
-            "sparse": {"text": expand_query(ids.normalised_text)},
+            "sparse": {"text": ids.normalised_text},
             "booster": {"forms": list(ids.forms), "cites": [*ids.pm_cites, *ids.usc_sections]},
         }
         haystack_filters = (filters or SearchFilters()).to_haystack()

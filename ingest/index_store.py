@@ -72,6 +72,7 @@ def open_document_store(
     path: Path | None = None,
     collection: str | None = None,
     recreate: bool = False,
+    return_embedding: bool = False,
 ):
     """A QdrantDocumentStore on a local folder (embedded) or on the configured server."""
     from haystack.utils import Secret
@@ -85,6 +86,7 @@ def open_document_store(
         sparse_idf=True,
         recreate_index=recreate,
         progress_bar=False,
+        return_embedding=return_embedding,
         payload_fields_to_index=PAYLOAD_INDEXES if recreate else None,
         write_batch_size=256,
     )
@@ -277,7 +279,7 @@ class VersionRegistry:
     def open_reader(self, version: IndexVersion) -> tuple[Any, Path | None]:
         """A document store for querying `version`, and the private copy to remove when done."""
         if self.settings.qdrant_url:
-            return open_document_store(self.settings, collection=version.collection), None
+            return open_document_store(self.settings, collection=version.collection, return_embedding=True), None
         assert version.path is not None
         copy = Path(tempfile.mkdtemp(prefix=f"policydesk-{version.name}-"))
         # A process that never closes its reader (`policydesk ask`) must not leave copies behind.
@@ -286,7 +288,7 @@ class VersionRegistry:
             shutil.copytree(
                 version.path / "qdrant", copy / "qdrant", ignore=shutil.ignore_patterns(".lock")
             )
-            store = open_document_store(self.settings, path=copy / "qdrant")
+            store = open_document_store(self.settings, path=copy / "qdrant", return_embedding=True)
             points = qdrant_client_of(store).count(version.collection).count
         except Exception as exc:  # noqa: BLE001 - any failure here means a damaged version
             shutil.rmtree(copy, ignore_errors=True)

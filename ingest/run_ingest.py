@@ -67,6 +67,24 @@ def fetch_sources(
                 yield item
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\x00")
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for bytes that are no text page in any encoding (an image or archive saved as .html).
+
+    Judged on the first 8 KB: many invalid UTF-8 sequences AND many control bytes. NUL bytes are
+    not counted (broken captures interleave them with real text; decoding drops them), and
+    legacy-encoded text (cp1252 accents) has invalid UTF-8 but no control bytes.
+    """
+    head = body[:8192].replace(b"\x00", b"")
+    if not head:
+        return False
+    invalid = head.decode("utf-8", "replace").count("\ufffd")
+    controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
+    return invalid > len(head) * 0.1 and controls > len(head) * 0.02
+
+
 def parse_and_chunk(
     pages: Iterable[FetchedPage], settings: Settings, report: IngestReport
 ) -> tuple[list[Document], list[dict[str, Any]]]:
@@ -78,6 +96,9 @@ def parse_and_chunk(
     for page in pages:
         report.pages_seen += 1
         t0 = time.perf_counter()
+        if looks_binary(page.body):
+            report.skipped.append(SkippedPage(page.source, "binary content, not a text page"))
+            continue
         try:
             parsed: list[ParsedPage] = parse_page(page, max_bytes=settings.max_page_bytes)
         except SkipPage as exc:

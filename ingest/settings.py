@@ -41,8 +41,8 @@ class Settings(BaseSettings):
 
     # chunking (words)
     chunk_min_words: int = 40
-    chunk_target_words: int = 110
-    chunk_max_words: int = 170
+    chunk_target_words: int = 160
+    chunk_max_words: int = 220
 
     # page limits
     max_page_bytes: int = 8_000_000

@@ -9,6 +9,7 @@ import streamlit as st
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 from assistant.service import Assistant  # noqa: E402
 from ingest.index_store import IndexUnavailable, IndexVersion  # noqa: E402

@@ -10,6 +10,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("POLICYDESK_CORPUS", REPO.parent / "shared" / "corpus"))
