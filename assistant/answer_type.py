@@ -42,7 +42,8 @@ PROVIDES = {
     ),
     "count": re.compile(rf"\b\d+\b|\b(?:{_NUMBER_WORDS})\b|\b(?:a|an) (?:single|additional)\b", re.I),
     "date": re.compile(
-        rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:19|20)\d\d\b|\beffective\b|\bon or after\b",
+        rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:19|20)\d\d\b"
+        r"|\beffective\b|\bon or after\b",
         re.I,
     ),
 }
