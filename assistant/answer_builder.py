@@ -37,8 +37,8 @@ def body_offset(doc: Document) -> int:
     return 0
 
 
-def cosine(a: list[float] | None, b: list[float] | None) -> float:
-    if not a or not b:
+def cosine(a: Any, b: Any) -> float:
+    if a is None or b is None or len(a) == 0 or len(b) == 0:
         return 0.0
     va, vb = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
     denom = float(np.linalg.norm(va) * np.linalg.norm(vb))
@@ -91,6 +91,9 @@ class CitedAnswerBuilder:
         self.top_k = top_k
         self.term_stats: TermStats | None = None
         self.known_forms: set[str] | None = None  # every form number tagged on an indexed chunk
+        # chunk id -> dense vector, loaded with the index: retrievers don't return vectors because
+        # Haystack deep-copies every document between components (~200 ms a question at k=20).
+        self.vectors: dict[str, np.ndarray] = {}
 
     def _overlap(self, query_tokens: list[int], text: str) -> float:
         if self.term_stats is None:
@@ -100,6 +103,8 @@ class CitedAnswerBuilder:
     def _candidates(self, docs: list[Document], query_tokens: list[int], dense: list[float]) -> list[_Candidate]:
         out: list[_Candidate] = []
         for rank, doc in enumerate(docs[:PASSAGES_FOR_SENTENCES]):
+            if doc.meta.get("footnotes"):
+                continue  # footnotes back up the guidance (citations, history); they don't answer
             content = doc.content or ""
             offset = body_offset(doc)
             for span in split_sentences(content[offset:]):
@@ -133,7 +138,7 @@ class CitedAnswerBuilder:
             return {"answer": Answer(question, True, 0.0, "", citations, reason="not-covered",
                                      message=f"{ESCALATE_NOT_COVERED} ({missing} is not in the indexed pages.)")}
         tokens = query_tokens or []
-        dense = [cosine(query_embedding, d.embedding) for d in docs]
+        dense = [cosine(query_embedding, d.embedding or self.vectors.get(d.id)) for d in docs]
         confidence = confidence_from(dense[0], self._overlap(tokens, docs[0].content or ""))
         if confidence < threshold:
             return {"answer": Answer(question, True, confidence, "", citations,

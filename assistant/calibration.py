@@ -21,14 +21,15 @@ MAX_FALSE_ABSTENTION = 0.10
 def threshold_curve(labelled: list[tuple[bool, Answer]], steps: int = 101) -> list[dict[str, float]]:
     """For each threshold: abstention precision/recall on unanswerable, false abstention on answerable.
 
-    Case-specific refusals abstain at every threshold (they never reach retrieval).
+    `labelled` answers must come from threshold 0: what abstains there (case-specific requests,
+    forms no page mentions, no sentence of the asked type) abstains at every threshold.
     """
     curve = []
     n_unans = sum(1 for ok, _ in labelled if not ok) or 1
     n_ans = sum(1 for ok, _ in labelled if ok) or 1
     for i in range(steps):
         t = i / (steps - 1)
-        abstains = [(ok, a.reason == "case-specific" or a.confidence < t) for ok, a in labelled]
+        abstains = [(ok, a.abstained or a.confidence < t) for ok, a in labelled]
         true_abst = sum(1 for ok, ab in abstains if ab and not ok)
         false_abst = sum(1 for ok, ab in abstains if ab and ok)
         total_abst = true_abst + false_abst

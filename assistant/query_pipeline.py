@@ -44,11 +44,11 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     pipe.add_component("booster", IdentifierBooster())
     pipe.add_component("answer", CitedAnswerBuilder(threshold=settings.abstain_threshold, top_k=settings.top_k))
     if mode in ("hybrid", "dense"):
-        pipe.add_component("dense", QdrantEmbeddingRetriever(document_store, top_k=k, return_embedding=True))
+        pipe.add_component("dense", QdrantEmbeddingRetriever(document_store, top_k=k))
         pipe.connect("embedder.embedding", "dense.query_embedding")
     if mode in ("hybrid", "sparse"):
         if settings.qdrant_url:  # a server searches its native sparse index
-            bm25: Any = QdrantSparseEmbeddingRetriever(document_store, top_k=k, return_embedding=True)
+            bm25: Any = QdrantSparseEmbeddingRetriever(document_store, top_k=k)
         else:  # local mode's sparse search is a Python loop: same scores, in memory (sparse_index.py)
             bm25 = InMemorySparseRetriever(top_k=k)
         pipe.add_component("bm25", bm25)

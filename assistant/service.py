@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.identifiers import extract_identifiers
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
@@ -94,6 +96,7 @@ class Assistant:
             pipeline.get_component("bm25").index = InMemorySparseIndex(docs)
         builder.term_stats = TermStats(pipeline.get_component("sparse").encoder, (d.content or "" for d in docs))
         builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
+        builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
         old_store, old_copy = self._store, self._copy
         self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline
         self._release(old_store, old_copy)

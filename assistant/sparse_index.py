@@ -57,8 +57,8 @@ class InMemorySparseIndex:
         out = []
         for i in order:
             d = self.documents[i]
-            out.append(Document(id=d.id, content=d.content, meta=d.meta, embedding=d.embedding,
-                                sparse_embedding=d.sparse_embedding, score=float(scores[i])))
+            # Vectors stay here: Haystack deep-copies documents between components.
+            out.append(Document(id=d.id, content=d.content, meta=d.meta, score=float(scores[i])))
         return out
 
 

@@ -162,10 +162,11 @@ def _section_docs(
     heading = _heading(page, path)
     url = f"{page.url}#{anchor}" if anchor else page.url
     for ordinal, body in enumerate(pack_paragraphs(text, target, maximum, minimum)):
-        # A body that opens with its own heading (policy alerts do) is not given it twice.
+        # A body that opens with the page title (policy alerts do) is not given it twice.
         first_line = body.split("\n", 1)[0].strip()
-        content = body if _alnum(first_line) and _alnum(first_line) in _alnum(heading) else f"{heading}\n{body}"
-        doc_heading = "" if content == body else heading
+        repeats_title = _alnum(first_line) == _alnum(page.title)
+        content = body if repeats_title else f"{heading}\n{body}"
+        doc_heading = "" if repeats_title else heading
         chunk_id = chunk_id_for(page, path, ordinal)
         meta = _base_meta(page) | {
             "chunk_id": chunk_id,
@@ -174,6 +175,7 @@ def _section_docs(
             "section": " > ".join(path),
             "heading": doc_heading,
             "anchor": anchor,
+            "footnotes": bool(path) and path[-1] == "Footnotes",
             "ordinal": ordinal,
             "forms": list(dict.fromkeys(find_forms(page.cite_prefix) + find_forms(body))),
             "content_sha256": sha256_text(content),

@@ -60,11 +60,11 @@ def fetch_sources(
         path = Path(source)
         if not path.exists():
             raise IngestError(f"source not found: {source}")
-        for item in read_mirror(path, settings.max_page_bytes):
-            if isinstance(item, MirrorSkip):
-                report.skipped.append(SkippedPage(item.source, item.reason))
+        for entry in read_mirror(path, settings.max_page_bytes):
+            if isinstance(entry, MirrorSkip):
+                report.skipped.append(SkippedPage(entry.source, entry.reason))
             else:
-                yield item
+                yield entry
 
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\x00")
@@ -219,11 +219,9 @@ def run_ingest(
         cause = storage_failure(exc)
         if cause is None:
             raise
-        detail = (
-            f"{cause.strerror}: {cause.filename}"
-            if isinstance(cause, OSError) and cause.strerror
-            else str(cause)
-        )
+        detail = str(cause)
+        if isinstance(cause, OSError) and cause.strerror:
+            detail = cause.strerror + (f": {cause.filename}" if cause.filename else "")
         raise IngestError(
             f"cannot write under the data directory {settings.data_dir} ({detail}); "
             "free disk space or fix its permissions, then run the ingest again"

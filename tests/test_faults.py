@@ -241,7 +241,7 @@ def test_full_disk_fails_cleanly_and_the_old_version_serves(
             return real_build(*args, **kwargs)
 
         monkeypatch.setattr(module, "build_indexing_pipeline", fill_then_build)
-        with pytest.raises(IngestError, match="(No space left|disk is full)"):
+        with pytest.raises(IngestError, match="(No space left|disk is full|disk I/O error)"):
             run_ingest(settings, [str(MIRROR), str(new_page)])
 
     assert VersionRegistry(settings).current_name() == serving

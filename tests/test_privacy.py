@@ -95,7 +95,7 @@ def test_a_session_leaves_no_personal_data_on_disk(settings, tmp_path):
     questions.write_text("".join(
         json.dumps({"id": f"q{n}", "question": q}) + "\n"
         for n, q in enumerate(CASE_QUESTIONS + OTHER_QUESTIONS)))
-    answers = tmp_path / "answers.jsonl"
+    answers = tmp_path / "out" / "answers.jsonl"
     result = runner.invoke(app, ["batch", "-i", str(questions), "-o", str(answers), "--log"])
     assert result.exit_code == 0, result.output
 
@@ -105,13 +105,14 @@ def test_a_session_leaves_no_personal_data_on_disk(settings, tmp_path):
         record_feedback(settings, question, helpful=False, reason="wrong", comment=comment)
 
     n_questions = len(CASE_QUESTIONS + OTHER_QUESTIONS)
-    assert len(read_queries(settings)) == 4 * n_questions - len(CASE_QUESTIONS)
+    cli_asks = 2 * len(CASE_QUESTIONS) + len(OTHER_QUESTIONS)
+    assert len(read_queries(settings)) == cli_asks + 2 * n_questions  # + batch, + log_answer
     assert len(read_feedback(settings)) == len(CASE_QUESTIONS)
     written = [p for p in settings.data_dir.rglob("*") if p.is_file()]
     assert any(p.name == "policydesk.sqlite" for p in written)
     leaks = {s: files_holding(settings.data_dir, s) for s in SECRETS}
-    leaks |= {f"{s} (batch output)": files_holding(tmp_path, s) for s in SECRETS}
+    leaks |= {f"{s} (batch output)": files_holding(answers.parent, s) for s in SECRETS}
     assert {s: f for s, f in leaks.items() if f} == {}
-    print(f"\nprivacy: {len(CASE_QUESTIONS) * 2 + len(OTHER_QUESTIONS)} CLI asks, "
+    print(f"\nprivacy: {cli_asks} CLI asks, "
           f"{n_questions} batch lines, {n_questions} log_answer, {len(CASE_QUESTIONS)} feedback; "
           f"{len(SECRETS)} raw values x {len(written)} files under the data dir: 0 found")

@@ -1,0 +1,139 @@
+"""Load test: concurrent clients asking through one shared Assistant, as the app does.
+
+    python -m benchmarks.load_test [--clients 8] [--questions 400]
+
+The app keeps one Assistant behind st.cache_resource and every session calls `.ask` on it; here
+N client threads do the same. Uses the index in POLICYDESK_DATA_DIR (default ./data) when one
+serves, else builds the small fixture index in a temporary folder. Prints errors (must be 0),
+p50/p95/p99 latency as each client saw it (queueing included) and throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "dev.jsonl"
+FIXTURE_MIRROR = REPO / "tests" / "fixtures" / "mirror"
+INVENTED = [
+    "What is the filing fee for Form I-765?",
+    "Where do I mail Form I-765 if I live in Texas?",
+    "Can a K-1 fiance work after entering the United States?",
+    "What is the filing fee for Form I-999?",
+    "Within how many days should officers review test petitions?",
+    "What is the status of my case? Receipt IOE0912345678",  # escalated, never searched
+    "How many continuous years of residence does naturalization require?",
+    "Is public charge considered for TPS applicants?",
+]
+
+
+def load_questions(total: int, path: Path = DEV_QUESTIONS) -> list[str]:
+    pool: list[str] = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                pool.append(json.loads(line)["question"])
+    pool += INVENTED
+    return [pool[i % len(pool)] for i in range(total)]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def run_load(assistant: Any, questions: list[str], clients: int) -> dict[str, Any]:
+    """Ask every question through `assistant` from `clients` threads; latencies in ms."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    abstained = 0
+
+    def ask(question: str) -> None:
+        nonlocal abstained
+        t0 = time.perf_counter()
+        try:
+            answer = assistant.ask(question)
+        except Exception as exc:  # noqa: BLE001 - every failure is counted, none may happen
+            errors.append(f"{type(exc).__name__}: {exc} <- {question[:60]!r}")
+            return
+        latencies.append((time.perf_counter() - t0) * 1000)
+        abstained += answer.abstained
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(ask, questions))
+    wall = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "questions": len(questions),
+        "errors": errors,
+        "abstained": abstained,
+        "wall_s": wall,
+        "throughput_qps": len(questions) / wall,
+        "p50_ms": percentile(latencies, 50) if latencies else None,
+        "p95_ms": percentile(latencies, 95) if latencies else None,
+        "p99_ms": percentile(latencies, 99) if latencies else None,
+        "mean_ms": statistics.fmean(latencies) if latencies else None,
+    }
+
+
+def settings_with_an_index():
+    """Settings for the serving index in POLICYDESK_DATA_DIR/./data, or a fresh fixture index."""
+    from ingest.index_store import IndexUnavailable, VersionRegistry
+    from ingest.run_ingest import run_ingest
+    from ingest.settings import Settings
+
+    settings = Settings()
+    try:
+        VersionRegistry(settings).current()
+        return settings, "existing"
+    except IndexUnavailable:
+        pass
+    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="policydesk-load-")))
+    run_ingest(settings, [str(FIXTURE_MIRROR)])
+    return settings, "fixture"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--questions", type=int, default=400)
+    args = parser.parse_args(argv)
+
+    from assistant.service import Assistant
+
+    settings, which = settings_with_an_index()
+    assistant = Assistant(settings)
+    version = assistant.version  # open once, as st.cache_resource does
+    print(f"index: {which} {version.name} ({version.manifest.get('chunks')} chunks) "
+          f"in {settings.data_dir}")
+    assistant.ask(INVENTED[0])  # warm-up, not measured
+    result = run_load(assistant, load_questions(args.questions), args.clients)
+    assistant.close()
+    print(f"{result['questions']} questions, {result['clients']} clients, "
+          f"{len(result['errors'])} errors, {result['abstained']} abstained")
+    print(f"latency ms: p50 {result['p50_ms']:.0f}  p95 {result['p95_ms']:.0f}  "
+          f"p99 {result['p99_ms']:.0f}  (mean {result['mean_ms']:.0f})")
+    print(f"throughput: {result['throughput_qps']:.1f} questions/s over {result['wall_s']:.1f} s")
+    for error in result["errors"][:20]:
+        print(f"  error: {error}")
+    return 1 if result["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
