@@ -103,15 +103,16 @@ class CitedAnswerBuilder:
     def _candidates(self, docs: list[Document], query_tokens: list[int], dense: list[float]) -> list[_Candidate]:
         out: list[_Candidate] = []
         for rank, doc in enumerate(docs[:PASSAGES_FOR_SENTENCES]):
-            if doc.meta.get("footnotes"):
-                continue  # footnotes back up the guidance (citations, history); they don't answer
+            # Footnotes back up the guidance (citations, history); they answer only when nothing
+            # in the guidance itself does.
+            penalty = 0.15 if doc.meta.get("footnotes") else 0.0
             content = doc.content or ""
             offset = body_offset(doc)
             for span in split_sentences(content[offset:]):
                 if len(span.text) < MIN_SENTENCE_CHARS:
                     continue
                 lexical = self._overlap(query_tokens, span.text)
-                score = 0.65 * lexical + 0.35 * dense[rank] - 0.05 * rank
+                score = 0.65 * lexical + 0.35 * dense[rank] - 0.05 * rank - penalty
                 out.append(_Candidate(rank, offset + span.start, offset + span.end, span.text, score))
         return out
 

@@ -39,13 +39,11 @@ class IdentifierBooster:
 
     Agents type exact identifiers ("I-765 fee", "INA 316"); a passage tagged with that form or
     whose canonical cite starts with the asked citation gets a bonus on its fused rank score.
-    Footnote chunks are demoted: they back up the guidance but rarely answer the question.
     """
 
-    def __init__(self, form_bonus: float = 0.5, cite_bonus: float = 1.0, footnote_weight: float = 0.5) -> None:
+    def __init__(self, form_bonus: float = 0.5, cite_bonus: float = 1.0) -> None:
         self.form_bonus = form_bonus
         self.cite_bonus = cite_bonus
-        self.footnote_weight = footnote_weight
 
     @component.output_types(documents=list[Document])
     def run(
@@ -61,8 +59,6 @@ class IdentifierBooster:
             cite = str(doc.meta.get("cite") or "").lower()
             if any(_cite_matches(cite, c) for c in wanted_cites):
                 bonus += self.cite_bonus
-            # Footnote chunks (citations, history) rank below the guidance they support.
-            weight = self.footnote_weight if doc.meta.get("footnotes") else 1.0
-            scored.append((weight * (1.0 + bonus) / (RRF_K + rank + 1), rank, doc))
+            scored.append(((1.0 + bonus) / (RRF_K + rank + 1), rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return {"documents": [doc for _, _, doc in scored]}
