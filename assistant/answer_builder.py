@@ -28,6 +28,11 @@ class _Candidate:
     score: float
 
 
+def _looks_like_heading(text: str) -> bool:
+    """A short line without closing punctuation ("(B) Outstanding professors and researchers")."""
+    return len(text.split()) <= 8 and text.rstrip()[-1:] not in ".?!:;,)"
+
+
 def body_offset(doc: Document) -> int:
     """Where the passage body starts: after the heading line carried into each chunk."""
     content = doc.content or ""
@@ -109,7 +114,7 @@ class CitedAnswerBuilder:
             content = doc.content or ""
             offset = body_offset(doc)
             for span in split_sentences(content[offset:]):
-                if len(span.text) < MIN_SENTENCE_CHARS:
+                if len(span.text) < MIN_SENTENCE_CHARS or _looks_like_heading(span.text):
                     continue
                 lexical = self._overlap(query_tokens, span.text)
                 score = 0.65 * lexical + 0.35 * dense[rank] - 0.05 * rank - penalty

@@ -281,7 +281,8 @@ class VersionRegistry:
         if self.settings.qdrant_url:
             return open_document_store(self.settings, collection=version.collection, return_embedding=True), None
         assert version.path is not None
-        copy = Path(tempfile.mkdtemp(prefix=f"policydesk-{version.name}-"))
+        _remove_orphaned_reader_copies()
+        copy = Path(tempfile.mkdtemp(prefix=f"{READER_COPY_PREFIX}{os.getpid()}-{version.name}-"))
         # A process that never closes its reader (`policydesk ask`) must not leave copies behind.
         atexit.register(shutil.rmtree, copy, ignore_errors=True)
         try:
@@ -304,6 +305,17 @@ class VersionRegistry:
                 f"or missing. {REBUILD_HINT}"
             )
         return store, copy
+
+
+READER_COPY_PREFIX = "policydesk-reader-"
+
+
+def _remove_orphaned_reader_copies() -> None:
+    """Delete reader copies left by processes that died without cleaning up (kill -9)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{READER_COPY_PREFIX}*"):
+        pid = path.name[len(READER_COPY_PREFIX) :].split("-", 1)[0]
+        if not _pid_alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _pid_alive(pid_text: str) -> bool:

@@ -24,14 +24,20 @@ class SnapshotStore:
         if url:
             ref = self._url_ref(url)
             ref.parent.mkdir(parents=True, exist_ok=True)
-            ref.write_text(sha, encoding="ascii")
+            tmp_ref = ref.with_name(f".{ref.name}.{os.getpid()}")
+            tmp_ref.write_text(sha, encoding="ascii")
+            os.replace(tmp_ref, ref)
         path = self.path_for(sha)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-            os.replace(tmp, path)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(body)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+                raise
         return sha
 
     def get(self, sha256: str) -> bytes | None:

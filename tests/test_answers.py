@@ -31,7 +31,7 @@ def test_every_answer_sentence_is_verbatim_in_the_passage_it_cites(assistant, qu
 
 
 def test_statute_answer_cites_the_usc_subsection(assistant):
-    answer = assistant.ask("EB-1 outstanding professors and researchers: how many years of experience?")
+    answer = assistant.ask("How much teaching or research experience does an outstanding professor need?")
     assert not answer.abstained
     assert any(c.cite.startswith("8 U.S.C. 1153(b)") for c in answer.citations[:3])
     assert "3 years" in answer.text

@@ -160,3 +160,10 @@ def test_one_ingest_over_all_hostile_pages_and_a_good_one(tmp_path, summary):
         f"{len(indexed) - 1} hostile pages indexed, {len(skipped)} skipped, good page indexed; "
         f"{report.chunks} chunks"
     )
+
+
+def test_stray_utf16_mark_before_utf8_text_is_dropped_not_decoded_as_utf16():
+    from ingest.parse.decode import decode_body
+
+    assert decode_body(b"\xff\xfe" + "Filing fee: $470 — Form I-765".encode()) == "Filing fee: $470 — Form I-765"
+    assert decode_body("Real UTF-16 page".encode("utf-16")) == "Real UTF-16 page"

@@ -30,6 +30,13 @@ def declared_charset(body: bytes, content_type: str) -> str | None:
     return None
 
 
+def _looks_utf16(body: bytes) -> bool:
+    """UTF-16 text of a Latin-script page has a NUL in about every other byte; a stray UTF-16
+    byte-order mark in front of UTF-8 bytes does not, and must not turn the page into CJK noise."""
+    sample = body[2:4098]
+    return bool(sample) and sample.count(0) >= len(sample) // 4
+
+
 def decode_body(body: bytes, content_type: str = "", max_bytes: int | None = None) -> str:
     """Decode a page body.
 
@@ -41,6 +48,8 @@ def decode_body(body: bytes, content_type: str = "", max_bytes: int | None = Non
         raise SkipPage("empty page")
     if max_bytes is not None and len(body) > max_bytes:
         raise SkipPage(f"page too large: {len(body):,} bytes > limit {max_bytes:,}")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not _looks_utf16(body):
+        body = body[2:]  # a stray UTF-16 mark in front of 8-bit text
     if body.startswith(codecs.BOM_UTF8):
         text = body[len(codecs.BOM_UTF8) :].decode("utf-8", "replace")
     elif body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
