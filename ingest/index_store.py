@@ -132,6 +132,7 @@ class VersionRegistry:
             store = open_document_store(
                 self.settings, collection=self.collection_for(version), recreate=True
             )
+            qdrant_client_of(store)  # connect and create the collection now, before any embedding
             return version, store
         path = self.version_path(version)
         path.mkdir(parents=True, exist_ok=False)

@@ -202,6 +202,17 @@ def storage_failure(exc: BaseException) -> OSError | sqlite3.Error | None:
     return None
 
 
+def server_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` (or its cause chain) is a failed connection to the Qdrant server."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if isinstance(seen, ConnectionError) or name in ("ConnectError", "ResponseHandlingException", "ConnectTimeout"):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def run_ingest(
     settings: Settings,
     sources: list[str],
@@ -216,6 +227,11 @@ def run_ingest(
     except IngestError:
         raise
     except Exception as exc:
+        if settings.qdrant_url and server_unreachable(exc):
+            raise IngestError(
+                f"cannot reach the Qdrant server at {settings.qdrant_url} ({exc}); start it or fix "
+                "POLICYDESK_QDRANT_URL, then run the ingest again"
+            ) from exc
         cause = storage_failure(exc)
         if cause is None:
             raise
