@@ -7,6 +7,7 @@ from typing import Any
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
+from assistant.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 
 RRF_K = 60
@@ -34,20 +35,33 @@ def _cite_matches(cite: str, wanted: str) -> bool:
 
 
 @component
-class IdentifierBooster:
-    """Promote passages whose meta names the forms or citations the question asked about.
+class PassageRescorer:
+    """Re-score the fused candidates: rank, asked identifiers, and coverage of the question's terms.
 
-    Agents type exact identifiers ("I-765 fee", "INA 316"); a passage tagged with that form or
-    whose canonical cite starts with the asked citation gets a bonus on its fused rank score.
+    score = RRF_K / (RRF_K + rank) x (1 + identifier bonus) + coverage_weight x coverage, where
+    - the identifier bonus rewards a passage tagged with a form the question names (agents type
+      "I-765 fee") or whose canonical cite starts with a cited section ("INA 316");
+    - coverage is the share of the question's IDF mass (over this index) present in the passage.
+      Fusion ranks by two rankings only; coverage adds how completely a passage speaks to the
+      question's rarer words, which BM25's length normalisation under-rewards in long passages.
+    Purely lexical and deterministic: no trained model is involved.
     """
 
-    def __init__(self, form_bonus: float = 0.5, cite_bonus: float = 1.0) -> None:
+    def __init__(self, form_bonus: float = 0.5, cite_bonus: float = 1.0, coverage_weight: float = 1.0) -> None:
+        if min(form_bonus, cite_bonus, coverage_weight) < 0:
+            raise ValueError("form_bonus, cite_bonus and coverage_weight must be >= 0")
         self.form_bonus = form_bonus
         self.cite_bonus = cite_bonus
+        self.coverage_weight = coverage_weight
+        self.term_stats: TermStats | None = None  # set when an index version is opened
 
     @component.output_types(documents=list[Document])
     def run(
-        self, documents: list[Document], forms: list[str] | None = None, cites: list[str] | None = None
+        self,
+        documents: list[Document],
+        forms: list[str] | None = None,
+        cites: list[str] | None = None,
+        query_tokens: list[int] | None = None,
     ) -> dict[str, Any]:
         wanted_forms = set(forms or [])
         wanted_cites = [c.lower() for c in cites or []]
@@ -59,6 +73,10 @@ class IdentifierBooster:
             cite = str(doc.meta.get("cite") or "").lower()
             if any(_cite_matches(cite, c) for c in wanted_cites):
                 bonus += self.cite_bonus
-            scored.append(((1.0 + bonus) / (RRF_K + rank + 1), rank, doc))
+            coverage = 0.0
+            if self.term_stats is not None and query_tokens:
+                coverage = self.term_stats.weighted_overlap(query_tokens, doc.content or "")
+            score = RRF_K / (RRF_K + rank + 1) * (1.0 + bonus) + self.coverage_weight * coverage
+            scored.append((score, rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return {"documents": [doc for _, _, doc in scored]}

@@ -1,4 +1,4 @@
-"""The query pipeline: question -> dense + BM25 retrieval -> RRF -> identifier boost -> cited answer."""
+"""The query pipeline: question -> dense + BM25 retrieval -> RRF -> lexical re-scoring -> cited answer."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from haystack import Pipeline
 from haystack.components.joiners import DocumentJoiner
 
 from assistant.answer_builder import CitedAnswerBuilder
-from assistant.query_components import Bm25QueryEncoder, IdentifierBooster
+from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.sparse_index import InMemorySparseRetriever
 from ingest.settings import Settings
 
@@ -23,7 +23,7 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     Dense (MiniLM) and BM25 (Qdrant sparse vectors with IDF) each retrieve `retrieve_k` passages
     from the same collection; Haystack's DocumentJoiner fuses them by weighted reciprocal rank
     fusion. `mode` "dense" or "sparse" keeps one retriever (to measure what the hybrid adds).
-    Inputs: embedder.text, sparse.text, booster.forms/cites, answer.question, and
+    Inputs: embedder.text, sparse.text, rescore.forms/cites, answer.question, and
     dense/sparse `filters` on the retrievers.
     """
     from haystack_integrations.components.embedders.sentence_transformers import (
@@ -41,7 +41,7 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     pipe.add_component("embedder", SentenceTransformersTextEmbedder(
         model=settings.embedding_model, normalize_embeddings=True, progress_bar=False, local_files_only=True))
     pipe.add_component("sparse", Bm25QueryEncoder())
-    pipe.add_component("booster", IdentifierBooster())
+    pipe.add_component("rescore", PassageRescorer(coverage_weight=settings.coverage_weight))
     pipe.add_component("answer", CitedAnswerBuilder(threshold=settings.abstain_threshold, top_k=settings.top_k))
     if mode in ("hybrid", "dense"):
         pipe.add_component("dense", QdrantEmbeddingRetriever(document_store, top_k=k))
@@ -58,12 +58,13 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
             join_mode="reciprocal_rank_fusion", weights=[settings.dense_weight, 1.0 - settings.dense_weight], top_k=k))
         pipe.connect("dense.documents", "joiner.documents")
         pipe.connect("bm25.documents", "joiner.documents")
-        pipe.connect("joiner.documents", "booster.documents")
+        pipe.connect("joiner.documents", "rescore.documents")
     else:
-        pipe.connect(f"{'dense' if mode == 'dense' else 'bm25'}.documents", "booster.documents")
+        pipe.connect(f"{'dense' if mode == 'dense' else 'bm25'}.documents", "rescore.documents")
     pipe.connect("embedder.embedding", "answer.query_embedding")
     pipe.connect("sparse.tokens", "answer.query_tokens")
-    pipe.connect("booster.documents", "answer.documents")
+    pipe.connect("sparse.tokens", "rescore.query_tokens")
+    pipe.connect("rescore.documents", "answer.documents")
     return pipe
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.acronyms import expand_acronyms
 from assistant.identifiers import extract_identifiers
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
@@ -95,6 +96,7 @@ class Assistant:
         if "bm25" in pipeline.graph.nodes and isinstance(pipeline.get_component("bm25"), InMemorySparseRetriever):
             pipeline.get_component("bm25").index = InMemorySparseIndex(docs)
         builder.term_stats = TermStats(pipeline.get_component("sparse").encoder, (d.content or "" for d in docs))
+        pipeline.get_component("rescore").term_stats = builder.term_stats
         builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
         builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
         old_store, old_copy = self._store, self._copy
@@ -137,7 +139,7 @@ class Assistant:
             self._ensure_current()
             self._pipeline.get_component("answer").top_k = top_k or self.settings.top_k
             inputs = self._inputs(text, filters)
-            inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["booster"]["forms"]}
+            inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["rescore"]["forms"]}
             out = self._pipeline.run(inputs)
         answer: Answer = out["answer"]["answer"]
         answer.id = qid
@@ -145,12 +147,13 @@ class Assistant:
         return answer
 
     def _inputs(self, text: str, filters: SearchFilters | None) -> dict[str, Any]:
-        """Pipeline inputs: the question with identifiers spelled canonically, for both encoders."""
+        """Pipeline inputs: identifiers spelled canonically and acronyms spelled out, for both encoders."""
         ids = extract_identifiers(text)
+        query = expand_acronyms(ids.normalised_text)
         inputs: dict[str, Any] = {
-            "embedder": {"text": ids.normalised_text},
-            "sparse": {"text": ids.normalised_text},
-            "booster": {"forms": list(ids.forms), "cites": [*ids.pm_cites, *ids.usc_sections]},
+            "embedder": {"text": query},
+            "sparse": {"text": query},
+            "rescore": {"forms": list(ids.forms), "cites": [*ids.pm_cites, *ids.usc_sections]},
         }
         haystack_filters = (filters or SearchFilters()).to_haystack()
         if haystack_filters:
@@ -165,5 +168,5 @@ class Assistant:
             self._ensure_current()
             inputs = self._inputs(text, filters)
             inputs["answer"] = {"question": text}
-            out = self._pipeline.run(inputs, include_outputs_from={"booster"})
-        return out["booster"]["documents"][:top_k]
+            out = self._pipeline.run(inputs, include_outputs_from={"rescore"})
+        return out["rescore"]["documents"][:top_k]

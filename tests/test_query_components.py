@@ -1,0 +1,77 @@
+"""Small query-side pieces: acronyms, answer types, lexical re-scoring, heading-like lines."""
+
+from __future__ import annotations
+
+import pytest
+from haystack import Document
+
+from assistant.acronyms import expand_acronyms
+from assistant.answer_builder import _looks_like_heading
+from assistant.answer_type import expected_types, provides_any
+from assistant.query_components import PassageRescorer
+from assistant.term_stats import TermStats
+from ingest.sparse import Bm25Encoder
+
+
+def test_acronyms_are_spelled_out_once_and_not_when_already_there():
+    assert expand_acronyms("EB-1A self petition") == "EB-1A self petition (extraordinary ability)"
+    assert expand_acronyms("EAD for TPS, ead again") == (
+        "EAD for TPS, ead again (employment authorization document; Temporary Protected Status)"
+    )
+    assert expand_acronyms("extraordinary ability EB-1A") == "extraordinary ability EB-1A"
+    assert expand_acronyms("READ the FEAD notes") == "READ the FEAD notes"  # no match inside words
+
+
+@pytest.mark.parametrize(
+    "question, kinds",
+    [
+        ("How many photos go with the I-485?", {"count"}),
+        ("Asylee wants a green card - how long after the asylum grant?", {"duration"}),
+        ("What is the filing fee for Form I-765?", {"amount"}),
+        ("When did USCIS stop requiring the COVID-19 vaccine?", {"date"}),
+        ("Can a friend who is not related be the joint sponsor?", set()),
+    ],
+)
+def test_expected_answer_types(question, kinds):
+    assert expected_types(question) == kinds
+
+
+def test_a_sentence_must_state_what_was_asked():
+    assert provides_any("You must submit two identical color passport-style photographs.", {"count"})
+    assert provides_any("The filing fee is $470 when you file online.", {"amount"})
+    assert provides_any("You must file within 1 year after the date of your arrival.", {"duration"})
+    assert not provides_any("Submit the form with the required initial evidence.", {"amount"})
+    assert not provides_any("Officers review the petition for eligibility.", {"date"})
+    assert provides_any("Anything answers when nothing specific is expected.", set())
+
+
+def test_rescorer_rewards_coverage_and_asked_identifiers():
+    docs = [
+        Document(id="a", content="General information about filing forms with USCIS.", meta={"forms": []}),
+        Document(id="b", content="The filing fee for Form I-765 is $470 online.", meta={"forms": ["I-765"]}),
+        Document(id="c", content="Form I-765 edition date and where to file.", meta={"forms": ["I-765"]}),
+    ]
+    encoder = Bm25Encoder()
+    rescorer = PassageRescorer(coverage_weight=1.0)
+    rescorer.term_stats = TermStats(encoder, [d.content for d in docs])
+    tokens = encoder.encode_query("I-765 filing fee online").indices
+    ranked = rescorer.run(documents=docs, forms=["I-765"], query_tokens=list(tokens))["documents"]
+    assert [d.id for d in ranked][0] == "b"
+    plain = PassageRescorer(coverage_weight=0.0).run(documents=docs)["documents"]
+    assert [d.id for d in plain] == ["a", "b", "c"]  # no evidence: fused order kept
+    with pytest.raises(ValueError):
+        PassageRescorer(coverage_weight=-1)
+
+
+def test_cite_bonus_matches_whole_section_numbers_only():
+    docs = [
+        Document(id="x", content="text", meta={"cite": "8 U.S.C. 1254a(c)"}),
+        Document(id="y", content="text", meta={"cite": "8 U.S.C. 1254(b)"}),
+    ]
+    ranked = PassageRescorer(coverage_weight=0.0).run(documents=docs, cites=["8 U.S.C. 1254"])["documents"]
+    assert [d.id for d in ranked] == ["y", "x"]
+
+
+def test_heading_like_lines_are_not_answer_sentences():
+    assert _looks_like_heading("(B) Outstanding professors and researchers")
+    assert not _looks_like_heading("You must submit two identical color passport-style photographs.")
