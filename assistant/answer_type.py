@@ -49,6 +49,10 @@ PROVIDES = {
 }
 
 
+# "When can the student file?" is answered by "up to 90 days before ..." as well as by a date.
+PROVIDES["date"] = re.compile(f"{PROVIDES['date'].pattern}|{PROVIDES['duration'].pattern}", re.I)
+
+
 def expected_types(question: str) -> set[str]:
     return {kind for kind, pattern in EXPECTS.items() if pattern.search(question)}
 

@@ -73,17 +73,22 @@ def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrat
 
     retrieval: dict[str, dict[str, float]] = {}
     details: list[dict[str, Any]] = []
-    for mode in ("hybrid", "sparse", "dense"):
-        assistant = Assistant(settings, mode=mode)
+    # The full pipeline, then each retriever and the fusion without coverage re-scoring, so the
+    # gain of each stage is visible on the same index in the same run.
+    bare = settings.model_copy(update={"coverage_weight": 0.0})
+    variants = [("hybrid", settings, "hybrid"), ("hybrid-rrf-only", bare, "hybrid"),
+                ("bm25-only", bare, "sparse"), ("dense-only", bare, "dense")]
+    for label, variant_settings, mode in variants:
+        assistant = Assistant(variant_settings, mode=mode)
         ranks = []
         for r in answerable:
             docs = assistant.retrieve(r["question"], top_k=10)
             rank = first_relevant_rank(docs, r.get("gold", []))
             ranks.append(rank)
-            if mode == "hybrid":
+            if label == "hybrid":
                 details.append({"id": r["id"], "rank": rank, "top": docs[0].meta.get("cite") if docs else None})
-        retrieval[mode] = retrieval_metrics(ranks)
-        if mode != "hybrid":
+        retrieval[label] = retrieval_metrics(ranks)
+        if label != "hybrid":
             assistant.close()
             continue
         hybrid = assistant
@@ -123,11 +128,10 @@ def format_report(report: dict[str, Any]) -> str:
         f"index {report['version']}: {report['questions']} questions "
         f"({report['answerable']} answerable, {report['unanswerable']} unanswerable)",
         "",
-        f"{'retrieval':<10} {'Recall@1':>9} {'Recall@5':>9} {'MRR@10':>8}",
+        f"{'retrieval':<16} {'Recall@1':>9} {'Recall@5':>9} {'MRR@10':>8}",
     ]
     for mode, m in report["retrieval"].items():
-        label = {"sparse": "bm25"}.get(mode, mode)
-        lines.append(f"{label:<10} {m['recall@1']:>9.3f} {m['recall@5']:>9.3f} {m['mrr@10']:>8.3f}")
+        lines.append(f"{mode:<16} {m['recall@1']:>9.3f} {m['recall@5']:>9.3f} {m['mrr@10']:>8.3f}")
     ab = report["abstention"]
     lines += [
         "",

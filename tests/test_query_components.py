@@ -42,6 +42,7 @@ def test_a_sentence_must_state_what_was_asked():
     assert provides_any("You must file within 1 year after the date of your arrival.", {"duration"})
     assert not provides_any("Submit the form with the required initial evidence.", {"amount"})
     assert not provides_any("Officers review the petition for eligibility.", {"date"})
+    assert provides_any("You may file up to 90 days before your current EAD expires.", {"date"})
     assert provides_any("Anything answers when nothing specific is expected.", set())
 
 
