@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.records import Answer
-from ingest.settings import CALIBRATION_FILE, Settings
+from ingest.settings import Settings
 
 MAX_FALSE_ABSTENTION = 0.10
 
@@ -56,8 +56,8 @@ def choose_threshold(curve: list[dict[str, float]]) -> float:
     return round((min(flat) + max(flat)) / 2, 4)
 
 
-def save_calibration(settings: Settings, threshold: float, curve: list[dict[str, float]], questions: Path,
-                     path: Path = CALIBRATION_FILE) -> None:
+def save_calibration(settings: Settings, threshold: float, curve: list[dict[str, float]], questions: Path) -> None:
+    path = settings.calibration_file
     payload: dict[str, Any] = {
         "abstain_threshold": threshold,
         "chosen_by": "max(recall - false_abstention) subject to false_abstention <= 0.10",

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     # RRF weight of dense vs BM25: BM25 alone beats MiniLM alone on agents' questions (exact
     # terms, form numbers), so it gets the larger share (see README, "Answers").
     dense_weight: float = Field(default=0.35, ge=0.0, le=1.0)
+    calibration_file: Path = CALIBRATION_FILE  # where `eval --calibrate` saves the threshold
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000
     stale_after_days: int = 365
