@@ -28,6 +28,7 @@ test-slow: setup
 	$(BIN)/python -m pytest -m slow -q
 
 lint: setup
+	# ruff on the project sources; mypy on the packages (configured in pyproject.toml)
 	$(BIN)/ruff check ingest assistant app.py tests benchmarks
 	$(BIN)/mypy
 

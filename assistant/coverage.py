@@ -136,7 +136,8 @@ def _read_jsonl(data: bytes, problems: list[str]) -> list[QuestionItem]:
         if not isinstance(row["question"], str) or not row["question"].strip():
             problems.append(f"{row['id']}: the question is not text, skipped")
             continue
-        gold = row.get("gold") if isinstance(row.get("gold"), list) else []
+        raw_gold = row.get("gold")
+        gold = raw_gold if isinstance(raw_gold, list) else []
         items.append(
             QuestionItem(
                 id=row["id"],

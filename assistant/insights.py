@@ -76,7 +76,7 @@ def group_questions(questions: list[str], embed: Embed | None = None) -> list[di
     if embed is not None:
         vectors = np.asarray(embed(distinct), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = vectors / np.where(norms == 0, 1, norms)
+        vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
         groups = _group(
             distinct, lambda a, b: float(vectors[a] @ vectors[b]) >= EMBED_GROUP_THRESHOLD
         )

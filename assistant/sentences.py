@@ -77,7 +77,8 @@ def _period_ends_sentence(text: str, dot: int, after: int) -> bool:
     while nxt_end < len(text) and not text[nxt_end].isspace():
         nxt_end += 1
     nxt = text[after:nxt_end].lstrip("([\"'“‘")
-    nxt_word = re.match(r"[\w']*", nxt).group(0) if nxt else ""
+    word = re.match(r"[\w']*", nxt)
+    nxt_word = word.group(0) if word else ""
     first = text[after] if after < len(text) else ""
 
     if not token:
@@ -126,7 +127,8 @@ def _boundaries(text: str) -> list[int]:
     cuts: list[int] = []
     for m in _PUNCT.finditer(text):
         punct = m.group(0)
-        end = _TRAILER.match(text, m.end()).end()
+        trailer = _TRAILER.match(text, m.end())
+        end = trailer.end() if trailer else m.end()
         ws = _WS.match(text, end)
         if end < len(text) and not ws:
             continue  # "214.2(o)", "$1.50", "e.g.,": no space, no boundary

@@ -13,12 +13,14 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from assistant.acronyms import expand_acronyms
+from assistant.answer_builder import CitedAnswerBuilder
 from assistant.identifiers import extract_identifiers
+from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
 from assistant.redact import is_case_specific, redact
@@ -91,12 +93,14 @@ class Assistant:
         store, copy = self.registry.open_reader(version)
         pipeline = build_query_pipeline(self.settings, store, self.mode)
         pipeline.warm_up()
-        builder = pipeline.get_component("answer")
+        builder = cast(CitedAnswerBuilder, pipeline.get_component("answer"))
         docs = store.filter_documents()  # with vectors: the reader store returns embeddings
-        if "bm25" in pipeline.graph.nodes and isinstance(pipeline.get_component("bm25"), InMemorySparseRetriever):
-            pipeline.get_component("bm25").index = InMemorySparseIndex(docs)
-        builder.term_stats = TermStats(pipeline.get_component("sparse").encoder, (d.content or "" for d in docs))
-        pipeline.get_component("rescore").term_stats = builder.term_stats
+        bm25 = pipeline.get_component("bm25") if "bm25" in pipeline.graph.nodes else None
+        if isinstance(bm25, InMemorySparseRetriever):
+            bm25.index = InMemorySparseIndex(docs)
+        encoder = cast(Bm25QueryEncoder, pipeline.get_component("sparse")).encoder
+        builder.term_stats = TermStats(encoder, (d.content or "" for d in docs))
+        cast(PassageRescorer, pipeline.get_component("rescore")).term_stats = builder.term_stats
         builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
         builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
         old_store, old_copy = self._store, self._copy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from haystack import Document, component
 
 from ingest.embedding_cache import EmbeddingCache
@@ -25,7 +27,7 @@ class CachedDocumentEmbedder:
         self.cache = cache
         self.batch_size = batch_size
         self.progress_bar = progress_bar
-        self._embedder = None
+        self._embedder: Any = None  # SentenceTransformersDocumentEmbedder, loaded on first miss
 
     def warm_up(self) -> None:
         """Nothing to do up front: the model is loaded on the first cache miss, so a rebuild of an

@@ -91,7 +91,8 @@ def last_reviewed(soup: BeautifulSoup) -> date | None:
     box = soup.select_one(".reviewed-date")
     if box is not None:
         when = box.find("time")
-        return parse_date(when.get("datetime") if when else None) or parse_date(
+        stamp = when.get("datetime") if isinstance(when, Tag) else None
+        return parse_date(stamp if isinstance(stamp, str) else None) or parse_date(
             clean_text(box.get_text(" "))
         )
     label = soup.find(string=re.compile(r"Last\s+Reviewed", re.I))
@@ -209,7 +210,7 @@ def cite_for_url(url: str) -> str | None:
     title = _CFR_TITLE.search(url)
     for unit in _CFR_UNIT if title else ():
         found = unit.search(url)
-        if found:
+        if found and title:
             return f"{title.group(1)} CFR {found.group(1)}"
     return None
 

@@ -24,7 +24,7 @@ _FORM_NAMES = {"G-1055": "Fee Schedule"}
 def content_root(soup: BeautifulSoup) -> Tag:
     """Where the page's own content lives, most specific first. Everything outside it (header,
     mega menu, breadcrumb, "Last Reviewed" box, feedback form, footer) is site chrome."""
-    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    main = soup.find("main") or soup.find(role="main")
     candidates = (
         soup.find(id="block-uscis-design-content"),
         main.find("article") if isinstance(main, Tag) else None,
