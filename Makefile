@@ -29,7 +29,7 @@ test-slow: setup
 
 lint: setup
 	# ruff on the project sources; mypy on the packages (configured in pyproject.toml)
-	$(BIN)/ruff check ingest assistant app.py tests benchmarks
+	$(BIN)/ruff check ingest assistant app.py pages_ui tests benchmarks
 	$(BIN)/mypy
 
 ingest: setup
