@@ -389,3 +389,13 @@ def test_cli_coverage_without_an_index_exits_3(monkeypatch, tmp_path):
     )
     assert result.exit_code == EXIT_NO_INDEX
     assert "policydesk ingest" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_100_mb_upload_is_cut_with_a_message_and_the_rest_runs():
+    row = b"q-1,What does the caller need to file for a replacement work permit card?\n"
+    data = b"id,question\n" + row * (100_000_000 // len(row))
+    assert len(data) >= 99_000_000
+    qs = load_question_set(data, "huge.csv")
+    assert any("over the 5 MB limit" in p for p in qs.problems)
+    assert 0 < len(qs.items) <= MAX_QUESTIONS
