@@ -13,15 +13,18 @@ class TermStats:
     def __init__(self, encoder: Bm25Encoder, texts: Iterable[str]) -> None:
         self.encoder = encoder
         df: Counter[int] = Counter()
-        n = 0
+        # Token sets of the indexed passages, computed once here rather than on every question.
+        self._passage_tokens: dict[str, frozenset[int]] = {}
         for text in texts:
-            n += 1
-            df.update(set(encoder.encode_query(text).indices))
-        self.n_docs = max(n, 1)
+            tokens = frozenset(encoder.encode_query(text).indices)
+            self._passage_tokens[text] = tokens
+            df.update(tokens)
+        self.n_docs = max(len(self._passage_tokens), 1)
         self.df = df
 
-    def tokens(self, text: str) -> list[int]:
-        return list(self.encoder.encode_query(text).indices)
+    def tokens(self, text: str) -> frozenset[int]:
+        known = self._passage_tokens.get(text)
+        return known if known is not None else frozenset(self.encoder.encode_query(text).indices)
 
     def idf(self, token: int) -> float:
         df = self.df.get(token, 0)
@@ -32,6 +35,6 @@ class TermStats:
         q = set(query_tokens)
         if not q:
             return 0.0
-        present = set(self.tokens(text)) & q
+        present = self.tokens(text) & q
         total = sum(self.idf(t) for t in q)
         return sum(self.idf(t) for t in present) / total if total else 0.0

