@@ -76,6 +76,7 @@ def to_citation(doc: Document, rank: int) -> Citation:
         current_as_of=m.get("current_as_of"),
         text=doc.content or "",
         score=round(float(doc.score or 0.0), 4),
+        body_start=body_offset(doc),
     )
 
 

@@ -50,7 +50,8 @@ def retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile, q in [0, 1] (used by eval and the load benchmark)."""
     if not values:
         return 0.0
     values = sorted(values)
@@ -117,7 +118,7 @@ def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrat
             abstains = a.abstained or a.confidence < threshold
             tops.setdefault(r["group"], []).append(None if abstains or not a.citations else a.citations[0].cite)
     report["group_agreement"] = group_agreement(tops)
-    report["latency_ms"] = {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)}
+    report["latency_ms"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
     report["misses"] = [d for d in details if d["rank"] is None or d["rank"] > 5]
     hybrid.close()
     return report

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ingest.citations import pm_cite
 from ingest.forms import find_forms, iter_form_matches, normalise_form
 from ingest.ina_crosswalk import ina_to_usc, usc_to_ina
 
@@ -73,7 +74,7 @@ def _pm_hits(text: str) -> Iterator[_Hit]:
         vol, part, ch, sub = int(m.group(1)), m.group(2).upper(), m.group(3), m.group(4)
         if not 1 <= vol <= 12:
             continue
-        key = f"{vol} USCIS-PM {part}" + (f".{int(ch)}" if ch else "")
+        key = pm_cite(vol, part, int(ch) if ch else None)
         # Policy Manual subsections are "(C)(1)": the first level is a capital letter.
         sub = re.sub(r"^\(([a-z])\)", lambda s: f"({s.group(1).upper()})", sub)
         yield _Hit(m.start(), m.end(), "pm", key + (sub if ch else ""), key)
@@ -81,7 +82,7 @@ def _pm_hits(text: str) -> Iterator[_Hit]:
         vol, part, ch = int(m.group(1)), m.group(2).upper(), m.group(3)
         if not 1 <= vol <= 12:
             continue
-        key = f"{vol} USCIS-PM {part}" + (f".{int(ch)}" if ch else "")
+        key = pm_cite(vol, part, int(ch) if ch else None)
         yield _Hit(m.start(), m.end(), "pm", key, key)
 
 

@@ -28,6 +28,7 @@ class Citation:
     text: str
     score: float
     highlights: list[list[int]] = field(default_factory=list)  # [start, end) of answering sentences
+    body_start: int = 0  # where the passage body starts, after the heading line carried into the chunk
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,6 +26,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
+from assistant.evaluate import percentile  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "dev.jsonl"
 FIXTURE_MIRROR = REPO / "tests" / "fixtures" / "mirror"
@@ -49,12 +51,6 @@ def load_questions(total: int, path: Path = DEV_QUESTIONS) -> list[str]:
                 pool.append(json.loads(line)["question"])
     pool += INVENTED
     return [pool[i % len(pool)] for i in range(total)]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 def run_load(assistant: Any, questions: list[str], clients: int) -> dict[str, Any]:
@@ -85,9 +81,9 @@ def run_load(assistant: Any, questions: list[str], clients: int) -> dict[str, An
         "abstained": abstained,
         "wall_s": wall,
         "throughput_qps": len(questions) / wall,
-        "p50_ms": percentile(latencies, 50) if latencies else None,
-        "p95_ms": percentile(latencies, 95) if latencies else None,
-        "p99_ms": percentile(latencies, 99) if latencies else None,
+        "p50_ms": percentile(latencies, 0.50) if latencies else None,
+        "p95_ms": percentile(latencies, 0.95) if latencies else None,
+        "p99_ms": percentile(latencies, 0.99) if latencies else None,
         "mean_ms": statistics.fmean(latencies) if latencies else None,
     }
 

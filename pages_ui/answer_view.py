@@ -65,16 +65,8 @@ def link_html(url: str, label: str = "Official page") -> str:
     return f"<a {attrs}>{escape(label)}: {escape(url)}</a>"
 
 
-def body_start(c: Citation) -> int:
-    """Where the passage body starts: each chunk repeats its heading line, shown above already."""
-    first, newline, _ = c.text.partition("\n")
-    if newline and (first == c.title or (c.section and first.endswith(c.section))):
-        return len(first) + 1
-    return 0
-
-
 def passage_html(c: Citation) -> str:
-    start = body_start(c)
+    start = c.body_start  # the heading line is shown above the passage already
     body = highlight_passage(c.text[start:], [[s - start, e - start] for s, e in c.highlights])
     return (
         f"<div style='white-space:pre-wrap;border-left:3px solid #ccc;padding-left:.6rem'>"

@@ -75,3 +75,11 @@ def test_form_identifier_spellings_find_the_form_page(assistant):
 def test_unusable_questions_raise_question_error(assistant, bad):
     with pytest.raises(QuestionError):
         assistant.ask(bad)
+
+
+def test_citations_say_where_the_passage_body_starts(assistant):
+    answer = assistant.ask(ANSWERABLE[0])
+    for c in answer.citations:
+        heading, _, body = c.text.partition("\n")
+        assert c.text[c.body_start :] == (body if c.body_start else c.text)
+        assert all(s >= c.body_start for s, _ in c.highlights)

@@ -319,5 +319,6 @@ def test_passage_drops_the_repeated_heading_and_keeps_highlights_aligned():
         text,
         0.9,
         highlights=[[start, start + 16]],
+        body_start=start,  # as to_citation sets it from the chunk's heading line
     )
     assert passage_html(c).endswith("><mark>The fee is $470.</mark> Pay online.</div>")

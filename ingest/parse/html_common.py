@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from ingest.citations import pm_cite
+from ingest.parse.dates import parse_date
 from ingest.records import FetchedPage, SkipPage
 
 SITE = "https://www.uscis.gov/"
@@ -27,10 +29,6 @@ _CFR_TITLE = re.compile(r"ecfr\.gov/.*?title-(\d+)\b", re.I)
 _CFR_UNIT = (re.compile(r"/section-([\d.]+[a-z]*)", re.I), re.compile(r"/part-(\d+[a-z]*)", re.I))
 _ANCHOR_PARTS = re.compile(r"^S-([A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)$")
 
-_DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%Y-%m-%d")
-_DATE_IN_TEXT = re.compile(
-    r"\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}"
-)
 
 
 # Never content: scripts, widgets, site chrome. Checked on every element the walkers visit.
@@ -68,22 +66,6 @@ def make_soup(text: str) -> BeautifulSoup:
 def clean_text(text: str) -> str:
     """Collapse every run of whitespace (incl. NBSP and other Unicode spaces) to one space."""
     return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
-
-
-def parse_date(text: str | None) -> date | None:
-    """First date in text: 04/30/2026, October 02, 2026, Oct. 2, 2026, 2025-08-04T12:00:00Z."""
-    if not text:
-        return None
-    found = _DATE_IN_TEXT.search(text)
-    if not found:
-        return None
-    raw = found.group(0)
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def last_reviewed(soup: BeautifulSoup) -> date | None:
@@ -184,18 +166,6 @@ def pm_location(url: str) -> tuple[int | None, str | None, int | None]:
         return None, None, None
     vol, part, chapter = found.groups()
     return int(vol), part.upper() if part else None, int(chapter) if chapter else None
-
-
-def pm_cite(volume: int | None, part: str | None = None, chapter: int | None = None) -> str:
-    """2, "M", 4 -> "2 USCIS-PM M.4"; part-level -> "2 USCIS-PM M"; volume -> "2 USCIS-PM"."""
-    if volume is None:
-        return ""
-    cite = f"{volume} USCIS-PM"
-    if part:
-        cite += f" {part}"
-        if chapter is not None:
-            cite += f".{chapter}"
-    return cite
 
 
 def cite_for_url(url: str) -> str | None:

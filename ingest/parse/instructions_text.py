@@ -6,10 +6,11 @@ import re
 from collections import Counter
 from pathlib import PurePosixPath
 
+from ingest.citations import pm_cite, pm_url
 from ingest.forms import find_forms
+from ingest.parse.dates import parse_date
 from ingest.parse.pdf_text import Block, reflow, text_lines
-from ingest.parse.pm_chapter_text import pm_url
-from ingest.parse.text_blocks import looks_like_heading, make_section, parse_date, unique_paths
+from ingest.parse.text_blocks import looks_like_heading, make_section, unique_paths
 from ingest.records import FetchedPage, Link, ParsedPage, Section
 
 _FORM_NO = re.compile(r"\bForm\s+([A-Z]{1,4})-(\d+[A-Z]{0,2})\b")
@@ -178,7 +179,7 @@ def _pm_links(text: str) -> tuple[Link, ...]:
         links.setdefault(url, Link(cite, url, cite))
     for m in _AFFECTED.finditer(text):
         url = pm_url(int(m.group(1)), m.group(2))
-        links.setdefault(url, Link(m.group(0), url, f"{m.group(1)} USCIS-PM {m.group(2)}"))
+        links.setdefault(url, Link(m.group(0), url, pm_cite(int(m.group(1)), m.group(2))))
     return tuple(links.values())
 
 

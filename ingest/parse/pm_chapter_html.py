@@ -12,6 +12,7 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+from ingest.citations import pm_cite
 from ingest.forms import find_forms
 from ingest.parse.html_blocks import Block, element_blocks
 from ingest.parse.html_common import (
@@ -22,7 +23,6 @@ from ingest.parse.html_common import (
     current_as_of,
     inline_text,
     page_title,
-    pm_cite,
     pm_location,
 )
 from ingest.parse.html_sections import build_sections, dedupe_links

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
+from ingest.citations import pm_cite, pm_url
 from ingest.forms import find_forms
+from ingest.parse.dates import parse_date
 from ingest.parse.text_blocks import (
     clean_lines,
     is_furniture,
     looks_like_heading,
     make_section,
-    parse_date,
     unique_paths,
 )
 from ingest.records import FetchedPage, Link, ParsedPage, Section
@@ -39,16 +40,6 @@ _TAIL = {
     "appendices": "skip",
 }
 _LIST_END = re.compile(r"(?:[:;]|[;,]\s*(?:and|or))$")
-
-
-def pm_url(volume: int, part: str | None = None, chapter: int | None = None) -> str:
-    """Public uscis.gov URL of a Policy Manual volume, part or chapter."""
-    url = f"https://www.uscis.gov/policy-manual/volume-{volume}"
-    if part:
-        url += f"-part-{part.lower()}"
-        if chapter is not None:
-            url += f"-chapter-{chapter}"
-    return url
 
 
 def _heading_like(line: str) -> bool:
@@ -80,7 +71,7 @@ def parse_pm_chapter(page: FetchedPage, text: str, kind: str = "pm-chapter") -> 
     volume = int(vpc.group(1)) if vpc else None
     part = vpc.group(2).upper() if vpc else None
     chapter = int(vpc.group(3)) if vpc else None
-    cite_prefix = f"{volume} USCIS-PM {part}.{chapter}" if vpc else "USCIS-PM"
+    cite_prefix = pm_cite(volume, part, chapter) if vpc else "USCIS-PM"
     if title is None:
         title = f"Volume {volume}, Part {part}, Chapter {chapter}" if vpc else page.source
 
@@ -140,9 +131,7 @@ def _related_link(line: str, cite_prefix: str) -> Link | None:
     affected = _AFFECTED.match(line)
     if affected:
         volume, part, chapter = affected.groups()
-        cite = (
-            f"{volume} USCIS-PM" + (f" {part}" if part else "") + (f".{chapter}" if chapter else "")
-        )
+        cite = pm_cite(int(volume), part, int(chapter) if chapter else None)
         if cite == cite_prefix or not part:  # whole volumes (technical updates) say nothing
             return None
         return Link(line, pm_url(int(volume), part, int(chapter) if chapter else None), cite)

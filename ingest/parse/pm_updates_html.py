@@ -13,13 +13,13 @@ from datetime import date
 from bs4 import BeautifulSoup, Tag
 
 from ingest.forms import find_forms
+from ingest.parse.dates import parse_date
 from ingest.parse.html_blocks import Block, element_blocks
 from ingest.parse.html_common import (
     absolute_url,
     cite_for_url,
     clean_text,
     inline_text,
-    parse_date,
     slugify,
 )
 from ingest.parse.html_sections import blocks_text, dedupe_links

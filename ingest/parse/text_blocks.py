@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime
 
 from ingest.records import Footnote, Section, SkipPage
 
@@ -33,9 +32,6 @@ _WRAPPED_END = re.compile(
 )
 _ENUMERATOR = re.compile(r"^(?:Part \d+\.|\d{1,2}\.|[A-Z]\.)\s+")
 _SENTENCE_BREAK = re.compile(r"(?:[a-z]{2,}|\))[.;:] [A-Za-z]")
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_LONG_DATE = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s+(\d{{4}})\b")
-_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b")
 FOOTNOTE_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -99,26 +95,6 @@ def looks_like_heading(line: str, max_len: int = 110, max_words: int = 20) -> bo
 
 def ends_sentence(line: str) -> bool:
     return bool(re.search(r"[.?!:;]['\"”’)\]]*$|\[\d+\]$", line.strip()))
-
-
-def parse_date(text: str) -> date | None:
-    """First date written as "May 08, 2026" or "01/20/25" in text."""
-    found = _LONG_DATE.search(text)
-    if found:
-        try:
-            return datetime.strptime(" ".join(found.groups()), "%B %d %Y").date()
-        except ValueError:
-            pass
-    found = _SLASH_DATE.search(text)
-    if found:
-        month, day, year = (int(g) for g in found.groups())
-        if year < 100:
-            year += 2000
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
-    return None
 
 
 def join_paragraphs(blocks: list[tuple[str, str]]) -> str:
