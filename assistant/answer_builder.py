@@ -77,7 +77,16 @@ def to_citation(doc: Document, rank: int) -> Citation:
         text=doc.content or "",
         score=round(float(doc.score or 0.0), 4),
         body_start=body_offset(doc),
+        chunk_ids=[str(span[0]) for span in m.get("spans") or []],
     )
+
+
+def point_at_answer(citation: Citation, doc: Document) -> None:
+    """A merged passage is cited by the chunk that carries its first answer sentence."""
+    spans = doc.meta.get("spans") or []
+    if citation.highlights and spans:
+        start = min(h[0] for h in citation.highlights)
+        citation.chunk_id = next((str(cid) for cid, s, e in spans if s <= start < e), citation.chunk_id)
 
 
 @component
@@ -169,5 +178,7 @@ class CitedAnswerBuilder:
         chosen.sort(key=lambda c: (c.doc_rank, c.start))
         for cand in chosen:
             citations[cand.doc_rank].highlights.append([cand.start, cand.end])
+        for citation, doc in zip(citations, docs, strict=False):
+            point_at_answer(citation, doc)
         text = " ".join(f"{c.text} [{c.doc_rank + 1}]" for c in chosen)
         return {"answer": Answer(question, False, confidence, text, citations)}

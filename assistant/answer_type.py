@@ -5,6 +5,11 @@ states an amount, a duration, a count or a date. When none of the retrieved sent
 pages do not hold the answer (the usual case for "how long does it take to process an N-565" —
 plenty of passages about the form, none with the time): PolicyDesk abstains rather than quote a
 sentence that merely shares the question's words.
+
+The evidence is deliberately specific: "fee waiver" is not an amount and "before" is not a
+duration, so a sentence that only shares a topic with the question does not pass as its answer.
+Yes/no questions about paying ("do they have to pay the fee?") expect no amount: "is not required
+to pay" answers them.
 """
 
 from __future__ import annotations
@@ -19,25 +24,37 @@ _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
+_QUANTITY = rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)"
+_UNIT = r"(?:business |calendar )?(?:day|week|month|year|hour)s?"
 
 EXPECTS = {
-    "amount": re.compile(r"\b(fee|fees|cost|costs|price|how much (?:is|does|do|will)|pay|payment)\b", re.I),
+    "amount": re.compile(
+        r"\bhow much (?:is|are|does|do|did|will|would|should|money|to pay)\b|\bhow much\W*$"
+        r"|\b(?:cost|costs|price|prices)\b"
+        r"|\bwhat(?:'s|’s| is| are)(?: the| a)?(?: \w+)? fees?\b(?! waiver)"
+        r"|\b(?:filing|biometrics?|application|petition) fees?\b(?! waiver)(?=.*\b(?:what|which|how)\b)",
+        re.I,
+    ),
     "duration": re.compile(
-        r"\b(how long|how many (?:days|weeks|months|years)|how soon|deadline|time ?frame|within how)\b", re.I
+        r"\b(?:how long|how many (?:days|weeks|months|years)|how soon|deadline|time ?frame|within how"
+        r"|how much (?:\w+ ){0,3}(?:time|experience|longer|earlier)|(?:processing|wait|waiting) times?"
+        r"|(?:typical|average|usual|current) wait)\b",
+        re.I,
     ),
     "count": re.compile(r"\bhow many\b", re.I),
-    "date": re.compile(r"\b(when (?:did|does|do|will|is|was|can)|what date|which date|dates?)\b", re.I),
+    "date": re.compile(r"\b(?:when (?:did|does|do|will|is|was|can)|what date|which date|dates?)\b", re.I),
 }
 
 PROVIDES = {
     "amount": re.compile(
-        rf"\$\s?\d|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|percent|%)|\bno (?:filing )?fee\b|\bfree\b|\bwaive|\bexempt"
-        rf"|\b(?:{_NUMBER_WORDS})\b",
+        r"\$\s?\d|\b\d[\d,]*(?:\.\d+)?\s?dollars|\bno (?:filing )?fees?\b(?! waiver)|\bfree of charge\b"
+        r"|\bwithout (?:a |any )?fee\b|\bfees? (?:is|are|will be) waived\b|\bnot (?:required|need) to pay\b"
+        r"|\bexempt from (?:the |paying )?(?:\w+ )?fees?\b",
         re.I,
     ),
     "duration": re.compile(
-        rf"\b(?:\d+|{_NUMBER_WORDS})[\s-]*(?:business |calendar )?(?:day|week|month|year)s?\b"
-        r"|\bwithin\b|\bbefore\b|\bafter\b|\buntil\b|\bexpires?\b",
+        rf"\b{_QUANTITY}[\s-]+{_UNIT}\b|\b(?:at least|up to|no later than|within) {_QUANTITY}\b"
+        r"|\b(?:immediately|indefinitely|until (?:the|your|a|an) \w+)\b",
         re.I,
     ),
     "count": re.compile(rf"\b\d+\b|\b(?:{_NUMBER_WORDS})\b|\b(?:a|an) (?:single|additional)\b", re.I),

@@ -1,4 +1,4 @@
-"""The query pipeline: question -> dense + BM25 retrieval -> RRF -> lexical re-scoring -> cited answer."""
+"""The query pipeline: question -> dense + BM25 -> RRF -> lexical re-scoring -> section passages -> cited answer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from haystack.components.joiners import DocumentJoiner
 
 from assistant.answer_builder import CitedAnswerBuilder
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
+from assistant.section_merge import SectionMerger
 from assistant.sparse_index import InMemorySparseRetriever
 from ingest.settings import Settings
 
@@ -19,7 +20,8 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     """The one query pipeline used by the CLI, the app, the benchmarks and the tests.
 
     In embedded mode the BM25 retriever's index is loaded by the caller
-    (`pipe.get_component("bm25").index = InMemorySparseIndex(documents)`).
+    (`pipe.get_component("bm25").index = InMemorySparseIndex(documents)`), and so is the chunk map
+    the section merger fills gaps from (`pipe.get_component("merge").chunks`).
     Dense (MiniLM) and BM25 (Qdrant sparse vectors with IDF) each retrieve `retrieve_k` passages
     from the same collection; Haystack's DocumentJoiner fuses them by weighted reciprocal rank
     fusion. `mode` "dense" or "sparse" keeps one retriever (to measure what the hybrid adds).
@@ -42,6 +44,7 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
         model=settings.embedding_model, normalize_embeddings=True, progress_bar=False, local_files_only=True))
     pipe.add_component("sparse", Bm25QueryEncoder())
     pipe.add_component("rescore", PassageRescorer(coverage_weight=settings.coverage_weight))
+    pipe.add_component("merge", SectionMerger(max_chunks=settings.merge_chunks))
     pipe.add_component("answer", CitedAnswerBuilder(threshold=settings.abstain_threshold, top_k=settings.top_k))
     if mode in ("hybrid", "dense"):
         pipe.add_component("dense", QdrantEmbeddingRetriever(document_store, top_k=k))
@@ -64,7 +67,8 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     pipe.connect("embedder.embedding", "answer.query_embedding")
     pipe.connect("sparse.tokens", "answer.query_tokens")
     pipe.connect("sparse.tokens", "rescore.query_tokens")
-    pipe.connect("rescore.documents", "answer.documents")
+    pipe.connect("rescore.documents", "merge.documents")
+    pipe.connect("merge.documents", "answer.documents")
     return pipe
 
 

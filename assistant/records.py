@@ -29,6 +29,9 @@ class Citation:
     score: float
     highlights: list[list[int]] = field(default_factory=list)  # [start, end) of answering sentences
     body_start: int = 0  # where the passage body starts, after the heading line carried into the chunk
+    # The indexed chunks the passage joins, in reading order, when neighbours of one section were
+    # merged; `chunk_id` is then the one that carries the first answer sentence.
+    chunk_ids: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

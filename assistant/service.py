@@ -19,11 +19,13 @@ import numpy as np
 
 from assistant.acronyms import expand_acronyms
 from assistant.answer_builder import CitedAnswerBuilder
+from assistant.call_context import strip_call_context
 from assistant.identifiers import extract_identifiers
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
 from assistant.redact import is_case_specific, redact
+from assistant.section_merge import SectionMerger, position_of
 from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
 from assistant.term_stats import TermStats
 from ingest.index_store import IndexVersion, VersionRegistry, close_store
@@ -102,6 +104,8 @@ class Assistant:
         builder.term_stats = TermStats(encoder, (d.content or "" for d in docs))
         cast(PassageRescorer, pipeline.get_component("rescore")).term_stats = builder.term_stats
         builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
+        merger = cast(SectionMerger, pipeline.get_component("merge"))
+        merger.chunks = {pos: d for d in docs if (pos := position_of(d)) is not None}
         builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
         old_store, old_copy = self._store, self._copy
         self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline
@@ -151,9 +155,9 @@ class Assistant:
         return answer
 
     def _inputs(self, text: str, filters: SearchFilters | None) -> dict[str, Any]:
-        """Pipeline inputs: identifiers spelled canonically and acronyms spelled out, for both encoders."""
+        """Pipeline inputs: identifiers spelled canonically, acronyms spelled out, call context dropped."""
         ids = extract_identifiers(text)
-        query = expand_acronyms(ids.normalised_text)
+        query = expand_acronyms(strip_call_context(ids.normalised_text))
         inputs: dict[str, Any] = {
             "embedder": {"text": query},
             "sparse": {"text": query},
@@ -166,11 +170,11 @@ class Assistant:
         return inputs
 
     def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
-        """Ranked passages only (for evaluation of retrieval)."""
+        """Ranked passages, as the answer cites them (for evaluation of retrieval)."""
         text = clean_question(question, self.settings.max_question_chars)
         with self._lock:
             self._ensure_current()
             inputs = self._inputs(text, filters)
             inputs["answer"] = {"question": text}
-            out = self._pipeline.run(inputs, include_outputs_from={"rescore"})
-        return out["rescore"]["documents"][:top_k]
+            out = self._pipeline.run(inputs, include_outputs_from={"merge"})
+        return out["merge"]["documents"][:top_k]

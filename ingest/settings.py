@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # RRF weight of dense vs BM25: BM25 alone beats MiniLM alone on agents' questions (exact
     # terms, form numbers), so it gets the larger share (see README, "Answers").
     dense_weight: float = Field(default=0.35, ge=0.0, le=1.0)
+    # Retrieved chunks of one section are shown as one passage of up to this many contiguous
+    # chunks (assistant.section_merge); 1 shows chunks as indexed.
+    merge_chunks: int = Field(default=3, ge=1, le=6)
     calibration_file: Path = CALIBRATION_FILE  # where `eval --calibrate` saves the threshold
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000

@@ -8,6 +8,7 @@ from haystack import Document
 from assistant.acronyms import expand_acronyms
 from assistant.answer_builder import _looks_like_heading
 from assistant.answer_type import expected_types, provides_any
+from assistant.call_context import strip_call_context
 from assistant.query_components import PassageRescorer
 from assistant.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
@@ -30,6 +31,11 @@ def test_acronyms_are_spelled_out_once_and_not_when_already_there():
         ("What is the filing fee for Form I-765?", {"amount"}),
         ("When did USCIS stop requiring the COVID-19 vaccine?", {"date"}),
         ("Can a friend who is not related be the joint sponsor?", set()),
+        ("How much teaching or research experience does an outstanding professor need?", {"duration"}),
+        ("How much does it cost to replace a green card?", {"amount"}),
+        ("initial TPS application fee waiver - which part can be waived?", set()),
+        ("Do they have to pay the HR-1 asylum fee?", set()),
+        ("What are the current processing times for the N-565?", {"duration"}),
     ],
 )
 def test_expected_answer_types(question, kinds):
@@ -44,6 +50,47 @@ def test_a_sentence_must_state_what_was_asked():
     assert not provides_any("Officers review the petition for eligibility.", {"date"})
     assert provides_any("You may file up to 90 days before your current EAD expires.", {"date"})
     assert provides_any("Anything answers when nothing specific is expected.", set())
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("You may request a fee waiver for Form I-539 if you are an E-2 CNMI investor.", "amount"),
+        ("More than 50 percent of its employees are in H-1B status.", "amount"),
+        ("There are no fee waivers for DACA.", "amount"),
+        ("Forward the list before the ceremony and after the oath.", "duration"),
+    ],
+)
+def test_topic_words_are_not_the_asked_quantity(sentence, kind):
+    """A fee-waiver sentence is not a fee amount; "before" is not a duration."""
+    assert not provides_any(sentence, {kind})
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("Ms. L class members are not required to pay the following HR-1 fees.", "amount"),
+        ("There is no filing fee for Form I-821D renewal requests filed by mail.", "amount"),
+        ("The petitioner must have at least 3 years of experience in teaching or research.", "duration"),
+        ("Applicants may file no later than 30 days after the designation.", "duration"),
+    ],
+)
+def test_stated_quantities_answer(sentence, kind):
+    assert provides_any(sentence, {kind})
+
+
+@pytest.mark.parametrize(
+    "question, searched",
+    [
+        ("Caller already mailed her N-400, can she?", "already mailed her N-400, can she?"),
+        ("Texas caller, non-family-based I-765", "Texas, non-family-based I-765"),
+        ("the customer's spouse is abroad", "spouse is abroad"),
+        ("Caller", "Caller"),  # nothing else to search: kept as typed
+        ("Does the recall notice apply?", "Does the recall notice apply?"),
+    ],
+)
+def test_call_context_words_are_not_searched(question, searched):
+    assert strip_call_context(question) == searched
 
 
 def test_rescorer_rewards_coverage_and_asked_identifiers():
