@@ -1,4 +1,5 @@
-"""The query pipeline: question -> dense + BM25 -> RRF -> lexical re-scoring -> section passages -> cited answer."""
+"""Query pipeline: question -> dense + BM25 -> RRF -> lexical re-scoring -> newer updates first -> section
+passages -> cited answer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from assistant.answer_builder import CitedAnswerBuilder
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.section_merge import SectionMerger
 from assistant.sparse_index import InMemorySparseRetriever
+from assistant.supersession import NewerGuidanceFirst
 from ingest.settings import Settings
 
 MODES = ("hybrid", "dense", "sparse")
@@ -44,6 +46,7 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
         model=settings.embedding_model, normalize_embeddings=True, progress_bar=False, local_files_only=True))
     pipe.add_component("sparse", Bm25QueryEncoder())
     pipe.add_component("rescore", PassageRescorer(coverage_weight=settings.coverage_weight))
+    pipe.add_component("newer", NewerGuidanceFirst(window=settings.newer_guidance_window))
     pipe.add_component("merge", SectionMerger(max_chunks=settings.merge_chunks))
     pipe.add_component("answer", CitedAnswerBuilder(threshold=settings.abstain_threshold, top_k=settings.top_k))
     if mode in ("hybrid", "dense"):
@@ -67,7 +70,8 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     pipe.connect("embedder.embedding", "answer.query_embedding")
     pipe.connect("sparse.tokens", "answer.query_tokens")
     pipe.connect("sparse.tokens", "rescore.query_tokens")
-    pipe.connect("rescore.documents", "merge.documents")
+    pipe.connect("rescore.documents", "newer.documents")
+    pipe.connect("newer.documents", "merge.documents")
     pipe.connect("merge.documents", "answer.documents")
     return pipe
 

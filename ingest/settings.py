@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Retrieved chunks of one section are shown as one passage of up to this many contiguous
     # chunks (assistant.section_merge); 1 shows chunks as indexed.
     merge_chunks: int = Field(default=3, ge=1, le=6)
+    # Of retrieved PM updates changing the same section, the newest is shown first when both are
+    # among this many passages (assistant.supersession); 0 turns it off.
+    newer_guidance_window: int = Field(default=10, ge=0)
     calibration_file: Path = CALIBRATION_FILE  # where `eval --calibrate` saves the threshold
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000
