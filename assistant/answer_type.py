@@ -38,7 +38,8 @@ EXPECTS = {
     "duration": re.compile(
         r"\b(?:how long|how many (?:days|weeks|months|years)|how soon|deadline|time ?frame|within how"
         r"|how much (?:\w+ ){0,3}(?:time|experience|longer|earlier)|(?:processing|wait|waiting) times?"
-        r"|(?:typical|average|usual|current) wait)\b",
+        r"|(?:typical|average|usual|current) wait|validity periods?|period of validity|valid for how long"
+        r"|how long (?:\w+ ){0,6}valid)\b",
         re.I,
     ),
     "count": re.compile(r"\bhow many\b", re.I),

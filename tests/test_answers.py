@@ -83,3 +83,24 @@ def test_citations_say_where_the_passage_body_starts(assistant):
         heading, _, body = c.text.partition("\n")
         assert c.text[c.body_start :] == (body if c.body_start else c.text)
         assert all(s >= c.body_start for s, _ in c.highlights)
+
+
+def test_classification_prefers_its_chapter_and_call_words_are_not_searched(assistant):
+    inputs = assistant._inputs("Caller asks: does an O-1B need a consultation?", None)
+    assert "2 USCIS-PM M.4" in inputs["rescore"]["cites"]
+    assert "caller" not in inputs["sparse"]["text"].lower()
+    answer = assistant.ask("Caller asks: are reality TV contestants in the MPTV industry for an O-1B?")
+    assert not answer.abstained
+    assert answer.citations[0].cite.startswith("2 USCIS-PM M.4")
+
+
+def test_merged_passage_cites_the_chunk_carrying_the_answer(assistant):
+    answer = assistant.ask("Do you have to have met your fiance in person before filing the K-1 petition?")
+    merged = [c for c in answer.citations if c.chunk_ids and c.highlights]
+    assert merged, "the K-1 evidence section spans chunks retrieved together"
+    indexed = {d.meta["chunk_id"]: d.content for d in assistant.document_store.filter_documents()}
+    for citation in merged:
+        assert citation.chunk_id in citation.chunk_ids
+        assert len(citation.chunk_ids) == len(set(citation.chunk_ids)) <= 3
+        start, end = min(citation.highlights)
+        assert citation.text[start:end] in indexed[citation.chunk_id]  # the cited chunk carries it

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.classifications import classification_chapters
 from assistant.identifiers import QueryIdentifiers, extract_identifiers
 from ingest.forms import find_forms
 from ingest.ina_crosswalk import INA_TO_USC, USC_TO_INA, ina_to_usc, usc_to_ina
@@ -294,3 +295,19 @@ def test_forms_agree_with_ingest_find_forms(text: str) -> None:
     bare = tuple(f.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for f in ids.forms)
     expected = tuple(f.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for f in find_forms(text))
     assert bare == expected
+
+
+@pytest.mark.parametrize(
+    "question, chapters",
+    [
+        ("Can an EB-1A applicant self-petition?", ["6 USCIS-PM F.2"]),
+        ("eb1b professor vs eb-1c manager", ["6 USCIS-PM F.3", "6 USCIS-PM F.4"]),
+        ("O-1B for a reality TV contestant, or o1a?", ["2 USCIS-PM M.4"]),
+        ("EB-5 investment amount", ["6 USCIS-PM G"]),
+        ("EB-1 outstanding professor", []),  # "EB-1" alone names three chapters: none is preferred
+        ("Form I-765 and the EB-1A-like test", []),
+        ("HEB-1A grocery", []),
+    ],
+)
+def test_classifications_name_their_policy_manual_chapter(question, chapters):
+    assert classification_chapters(question) == chapters
