@@ -30,7 +30,7 @@ _UNIT = r"(?:business |calendar )?(?:day|week|month|year|hour)s?"
 EXPECTS = {
     "amount": re.compile(
         r"\bhow much (?:is|are|does|do|did|will|would|should|money|to pay)\b|\bhow much\W*$"
-        r"|\b(?:cost|costs|price|prices)\b"
+        r"|\b(?:cost|costs|price|prices)\b|\bwhat(?:'s|’s| is| are) \d[\d.]* ?(?:%|percent) of\b"
         r"|\bwhat(?:'s|’s| is| are)(?: the| a)?(?: \w+)? fees?\b(?! waiver)"
         r"|\b(?:filing|biometrics?|application|petition) fees?\b(?! waiver)(?=.*\b(?:what|which|how)\b)",
         re.I,

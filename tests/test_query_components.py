@@ -36,6 +36,8 @@ def test_acronyms_are_spelled_out_once_and_not_when_already_there():
         ("initial TPS application fee waiver - which part can be waived?", set()),
         ("Do they have to pay the HR-1 asylum fee?", set()),
         ("What are the current processing times for the N-565?", {"duration"}),
+        ("What is 150% of the poverty guideline for a household of 4?", {"amount"}),
+        ("max validity period for a c8 EAD now, is it 5 years?", {"duration"}),
     ],
 )
 def test_expected_answer_types(question, kinds):
