@@ -18,6 +18,7 @@ ACRONYMS: dict[str, str] = {
     "EB-5": "immigrant investor",
     "EAD": "employment authorization document",
     "LPR": "lawful permanent resident",
+    "USC": "United States citizen",  # "8 USC 1427" is rewritten to "8 U.S.C. 1427" before this
     "RFE": "request for evidence",
     "NOID": "notice of intent to deny",
     "TPS": "Temporary Protected Status",

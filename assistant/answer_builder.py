@@ -13,6 +13,7 @@ from assistant.answer_type import expected_types, provides_any
 from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
 from assistant.sentences import split_sentences
 from assistant.term_stats import TermStats
+from ingest.forms import find_forms
 
 MAX_SENTENCES = 3
 PASSAGES_FOR_SENTENCES = 3
@@ -31,6 +32,10 @@ class _Candidate:
 def _looks_like_heading(text: str) -> bool:
     """A short line without closing punctuation ("(B) Outstanding professors and researchers")."""
     return len(text.split()) <= 8 and text.rstrip()[-1:] not in ".?!:;,)"
+
+
+def _heading(doc: Document) -> str:
+    return str(doc.meta.get("heading") or doc.meta.get("title") or "")
 
 
 def body_offset(doc: Document) -> int:
@@ -164,6 +169,11 @@ class CitedAnswerBuilder:
         if kinds:
             # Only sentences that can state what was asked (an amount, a duration, a date) answer it.
             candidates = [c for c in candidates if provides_any(c.text, kinds)]
+        if "amount" in kinds and forms:
+            # A fee is some form's fee: "$0" or "$200" under another form's heading is no answer to
+            # "what is the N-400 fee". The sentence, or the heading it sits under, names the form.
+            wanted = set(forms)
+            candidates = [c for c in candidates if wanted & set(find_forms(f"{c.text} {_heading(docs[c.doc_rank])}"))]
         chosen: list[_Candidate] = []
         for cand in candidates:
             if len(chosen) == MAX_SENTENCES or (chosen and cand.score < 0.8 * chosen[0].score):

@@ -31,7 +31,7 @@ EXPECTS = {
     "amount": re.compile(
         r"\bhow much (?:is|are|does|do|did|will|would|should|money|to pay)\b|\bhow much\W*$"
         r"|\b(?:cost|costs|price|prices)\b|\bwhat(?:'s|’s| is| are) \d[\d.]* ?(?:%|percent) of\b"
-        r"|\bwhat(?:'s|’s| is| are)(?: the| a)?(?: \w+)? fees?\b(?! waiver)"
+        r"|\bwhat(?:'s|’s| is| are)(?: the| a)?(?: [\w-]+){0,3} fees?\b(?! waiver)"
         r"|\b(?:filing|biometrics?|application|petition) fees?\b(?! waiver)(?=.*\b(?:what|which|how)\b)",
         re.I,
     ),
@@ -40,6 +40,13 @@ EXPECTS = {
         r"|how much (?:\w+ ){0,3}(?:time|experience|longer|earlier)|(?:processing|wait|waiting) times?"
         r"|(?:typical|average|usual|current) wait|validity periods?|period of validity|valid for how long"
         r"|how long (?:\w+ ){0,6}valid)\b",
+        re.I,
+    ),
+    # Processing times live on USCIS's processing-times service, not in policy pages: a sentence
+    # answers only if it speaks of processing, not merely of some period ("within 30 days").
+    "processing": re.compile(
+        r"\bprocessing times?\b|\bhow long\b.{0,60}\b(?:take|takes|taking|to process|to adjudicate|to hear back"
+        r"|to (?:get|be) (?:it )?(?:approved|processed|decided))\b",
         re.I,
     ),
     "count": re.compile(r"\bhow many\b", re.I),
@@ -58,6 +65,11 @@ PROVIDES = {
         r"|\b(?:immediately|indefinitely|until (?:the|your|a|an) \w+)\b",
         re.I,
     ),
+    "processing": re.compile(
+        rf"\b(?:process(?:es|ed|ing)?|adjudicat\w*|decide|decision)\b.{{0,80}}\b{_QUANTITY}[\s-]+{_UNIT}\b"
+        rf"|\b{_QUANTITY}[\s-]+{_UNIT}\b.{{0,80}}\b(?:process(?:es|ed|ing)?|adjudicat\w*|decide|decision)\b",
+        re.I,
+    ),
     "count": re.compile(rf"\b\d+\b|\b(?:{_NUMBER_WORDS})\b|\b(?:a|an) (?:single|additional)\b", re.I),
     "date": re.compile(
         rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:19|20)\d\d\b"
@@ -72,9 +84,23 @@ PROVIDES["date"] = re.compile(f"{PROVIDES['date'].pattern}|{PROVIDES['duration']
 
 
 def expected_types(question: str) -> set[str]:
-    return {kind for kind, pattern in EXPECTS.items() if pattern.search(question)}
+    kinds = {kind for kind, pattern in EXPECTS.items() if pattern.search(question)}
+    if "processing" in kinds:
+        kinds.discard("duration")  # "how long does it take": any period will not do
+    return kinds
+
+
+# An amount answers a fee question only when the sentence is about paying: "$500" in "a fine of
+# less than $500" is not the I-485 filing fee.
+_FEE_CONTEXT = re.compile(r"\b(?:fees?|costs?|pay|paid|paying|payment|charged?|price)\b", re.I)
+
+
+def provides(sentence: str, kind: str) -> bool:
+    if kind == "amount" and not _FEE_CONTEXT.search(sentence):
+        return False
+    return bool(PROVIDES[kind].search(sentence))
 
 
 def provides_any(sentence: str, kinds: set[str]) -> bool:
     """True when `sentence` can answer at least one expected kind (or nothing specific is expected)."""
-    return not kinds or any(PROVIDES[k].search(sentence) for k in kinds)
+    return not kinds or any(provides(sentence, k) for k in kinds)

@@ -70,10 +70,11 @@ def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrat
     rows = [r for r in read_question_lines(questions) if "error" not in r]
     answerable = [r for r in rows if r.get("answerable", True)]
     report: dict[str, Any] = {"questions": len(rows), "answerable": len(answerable),
-                              "unanswerable": len(rows) - len(answerable)}
+                              "unanswerable": len(rows) - len(answerable), "top_k": top_k}
 
     retrieval: dict[str, dict[str, float]] = {}
     details: list[dict[str, Any]] = []
+    passage_words: list[int] = []  # how much an agent reads: merged section passages are longer
     # The full pipeline, then each retriever and the fusion without coverage re-scoring, so the
     # gain of each stage is visible on the same index in the same run.
     bare = settings.model_copy(update={"coverage_weight": 0.0})
@@ -88,12 +89,15 @@ def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrat
             ranks.append(rank)
             if label == "hybrid":
                 details.append({"id": r["id"], "rank": rank, "top": docs[0].meta.get("cite") if docs else None})
+                passage_words.extend(len((d.content or "").split()) for d in docs[:top_k])
         retrieval[label] = retrieval_metrics(ranks)
         if label != "hybrid":
             assistant.close()
             continue
         hybrid = assistant
     report["retrieval"] = retrieval
+    report["passage_words"] = {"mean": sum(passage_words) / max(len(passage_words), 1),
+                               "p95": percentile([float(w) for w in passage_words], 0.95)}
     report["version"] = hybrid.version.name
 
     # Full answers (hybrid), warm: once for warm-up, then timed.
@@ -133,6 +137,10 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     for mode, m in report["retrieval"].items():
         lines.append(f"{mode:<16} {m['recall@1']:>9.3f} {m['recall@5']:>9.3f} {m['mrr@10']:>8.3f}")
+    if "passage_words" in report:
+        pw = report["passage_words"]
+        lines.append(f"passages shown (hybrid, top {report.get('top_k', 5)}): {pw['mean']:.0f} words on average, "
+                     f"p95 {pw['p95']:.0f}")
     ab = report["abstention"]
     lines += [
         "",

@@ -41,6 +41,8 @@ def test_evaluation_reports_every_stage_and_calibrates_to_the_settings_file(smal
     saved = json.loads((tmp_path / "calibration.json").read_text())
     assert saved["abstain_threshold"] == report["threshold"] and saved["curve"]
     assert report["latency_ms"]["p50"] > 0
+    # The passages an agent reads are measured too (merged sections are longer than one chunk).
+    assert 20 < report["passage_words"]["mean"] <= report["passage_words"]["p95"] < 3 * 220 + 40
 
 
 def test_eval_cli_prints_the_table(small_index, tmp_path, monkeypatch):
@@ -50,3 +52,4 @@ def test_eval_cli_prints_the_table(small_index, tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["eval", "--questions", str(questions)])
     assert result.exit_code == 0, result.output
     assert "Recall@5" in result.stdout and "bm25-only" in result.stdout and "p95" in result.stdout
+    assert "words on average" in result.stdout

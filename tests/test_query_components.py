@@ -35,7 +35,8 @@ def test_acronyms_are_spelled_out_once_and_not_when_already_there():
         ("How much does it cost to replace a green card?", {"amount"}),
         ("initial TPS application fee waiver - which part can be waived?", set()),
         ("Do they have to pay the HR-1 asylum fee?", set()),
-        ("What are the current processing times for the N-565?", {"duration"}),
+        ("What are the current processing times for the N-565?", {"processing"}),
+        ("How long does it take to get a replacement certificate?", {"processing"}),
         ("What is 150% of the poverty guideline for a household of 4?", {"amount"}),
         ("max validity period for a c8 EAD now, is it 5 years?", {"duration"}),
     ],
@@ -60,6 +61,8 @@ def test_a_sentence_must_state_what_was_asked():
         ("You may request a fee waiver for Form I-539 if you are an E-2 CNMI investor.", "amount"),
         ("More than 50 percent of its employees are in H-1B status.", "amount"),
         ("There are no fee waivers for DACA.", "amount"),
+        ("You need not report a traffic fine of less than $500.", "amount"),
+        ("The clerk forwards the list within 30 days after the oath ceremony.", "processing"),
         ("Forward the list before the ceremony and after the oath.", "duration"),
     ],
 )
@@ -75,6 +78,7 @@ def test_topic_words_are_not_the_asked_quantity(sentence, kind):
         ("There is no filing fee for Form I-821D renewal requests filed by mail.", "amount"),
         ("The petitioner must have at least 3 years of experience in teaching or research.", "duration"),
         ("Applicants may file no later than 30 days after the designation.", "duration"),
+        ("We generally process most applications within 90 days.", "processing"),
     ],
 )
 def test_stated_quantities_answer(sentence, kind):
@@ -125,3 +129,26 @@ def test_cite_bonus_matches_whole_section_numbers_only():
 def test_heading_like_lines_are_not_answer_sentences():
     assert _looks_like_heading("(B) Outstanding professors and researchers")
     assert not _looks_like_heading("You must submit two identical color passport-style photographs.")
+
+
+def _builder(docs):
+    from assistant.answer_builder import CitedAnswerBuilder
+
+    encoder = Bm25Encoder()
+    builder = CitedAnswerBuilder(threshold=0.0, top_k=3)
+    builder.term_stats = TermStats(encoder, [d.content for d in docs])
+    return builder, encoder
+
+
+def test_a_fee_answer_must_be_the_named_forms_fee():
+    other = Document(id="g", content="Fee Schedule\nFee-exempt forms list $0 as the filing fee for the form.",
+                     meta={"heading": "Fee Schedule", "forms": ["G-1055"]})
+    own = Document(id="n", content="Form N-400\nThe filing fee for Form N-400 is $760 when you file by mail.",
+                   meta={"heading": "Form N-400", "forms": ["N-400"]})
+    builder, encoder = _builder([other, own])
+    question = "What's the N-400 filing fee?"
+    tokens = list(encoder.encode_query(question).indices)
+    answered = builder.run(question=question, documents=[other, own], query_tokens=tokens, forms=["N-400"])["answer"]
+    assert not answered.abstained and "$760" in answered.text and "$0" not in answered.text
+    only_other = builder.run(question=question, documents=[other], query_tokens=tokens, forms=["N-400"])["answer"]
+    assert only_other.abstained and only_other.reason == "not-covered"
