@@ -29,9 +29,37 @@ class _Candidate:
     score: float
 
 
+def _capitalised_share(words: list[str]) -> float:
+    core = [w.lstrip("([\"'“‘-–—") for w in words]
+    core = [w for w in core if w]
+    return sum(1 for w in core if w[0].isupper() or w[0].isdigit()) / len(core) if core else 1.0
+
+
+def _heading_line(line: str) -> bool:
+    words = line.split()
+    if not words:
+        return True
+    end = line.rstrip()[-1]
+    if end == ":":
+        return len(words) <= 4  # a label ("Affected Sections:"), not a lead-in sentence
+    if end in ".?!;,":
+        return False
+    if end == ")":  # "... Vaccination Record (Form I-693)" is a title; "... (see Part 2)" is not
+        return len(words) > 8 and _capitalised_share(words) >= 0.75
+    return len(words) <= 8 or (len(words) <= 20 and _capitalised_share(words) >= 0.6)
+
+
 def _looks_like_heading(text: str) -> bool:
-    """A short line without closing punctuation ("(B) Outstanding professors and researchers")."""
-    return len(text.split()) <= 8 and text.rstrip()[-1:] not in ".?!:;,)"
+    """Heading lines, not sentences: short lines without closing punctuation ("(B) Outstanding
+    professors and researchers"), title-cased lines ("POLICY ALERT - COVID-19 Vaccination
+    Requirement for ..."), and lists of them under a label ("Affected Sections:")."""
+    return all(_heading_line(line) for line in text.splitlines())
+
+
+def _dated_by_citation(doc: Document, kinds: set[str]) -> bool:
+    """A Policy Manual update is dated by its citation ("USCIS-PM Update 2025-05-13"): when it ranks
+    first, its sentences answer "when did USCIS ...", the date standing next to them in the citation."""
+    return "date" in kinds and doc.meta.get("kind") == "pm-update" and bool(doc.meta.get("current_as_of"))
 
 
 def _heading(doc: Document) -> str:
@@ -83,6 +111,7 @@ def to_citation(doc: Document, rank: int) -> Citation:
         score=round(float(doc.score or 0.0), 4),
         body_start=body_offset(doc),
         chunk_ids=[str(span[0]) for span in m.get("spans") or []],
+        later_update=m.get("later_update"),
     )
 
 
@@ -122,7 +151,13 @@ class CitedAnswerBuilder:
 
     def _candidates(self, docs: list[Document], query_tokens: list[int], dense: list[float]) -> list[_Candidate]:
         out: list[_Candidate] = []
+        shown = {str(d.meta.get("cite") or "") for d in docs}
         for rank, doc in enumerate(docs[:PASSAGES_FOR_SENTENCES]):
+            if doc.meta.get("later_update") in shown:
+                # A newer update to the same section is among these passages: quoting this one
+                # next to it would state guidance that may have been replaced ("requires COVID-19
+                # vaccination records" after "removes the COVID-19 vaccination requirement").
+                continue
             # Footnotes back up the guidance (citations, history); they answer only when nothing
             # in the guidance itself does.
             penalty = 0.15 if doc.meta.get("footnotes") else 0.0
@@ -168,7 +203,8 @@ class CitedAnswerBuilder:
         kinds = expected_types(question)
         if kinds:
             # Only sentences that can state what was asked (an amount, a duration, a date) answer it.
-            candidates = [c for c in candidates if provides_any(c.text, kinds)]
+            candidates = [c for c in candidates if provides_any(c.text, kinds)
+                          or (c.doc_rank == 0 and _dated_by_citation(docs[0], kinds))]
         if "amount" in kinds and forms:
             # A fee is some form's fee: "$0" or "$200" under another form's heading is no answer to
             # "what is the N-400 fee". The sentence, or the heading it sits under, names the form.

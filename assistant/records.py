@@ -32,6 +32,9 @@ class Citation:
     # The indexed chunks the passage joins, in reading order, when neighbours of one section were
     # merged; `chunk_id` is then the one that carries the first answer sentence.
     chunk_ids: list[str] = field(default_factory=list)
+    # A PM update in these results that is newer and changes the same section ("USCIS-PM Update
+    # 2025-05-13"): this passage may describe guidance that update replaced.
+    later_update: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

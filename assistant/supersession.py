@@ -5,7 +5,8 @@ When a question retrieves several updates that change the same section, the olde
 guidance a later update replaced: "COVID-19 Vaccination Requirement" (2021) and "Removal of
 COVID-19 Vaccine Requirement" (2025) both change 8 USCIS-PM B.9, and a caller asking whether the
 vaccine is still required must hear about 2025 first. The newer update takes the best place the
-group held; the older ones follow it in their own order, so nothing is dropped, only re-ordered.
+group held; the older ones follow it in their own order, so nothing is dropped, only re-ordered,
+and each older one carries `meta["later_update"]` (the newer update's cite) for the agent to see.
 
 Only updates among the first `window` passages are compared: a newer update that was not
 retrieved near the top is not about this question, whatever section it shares. A window of 0 or
@@ -30,6 +31,14 @@ def _date(doc: Document) -> str:
     return str(doc.meta.get("current_as_of") or "")
 
 
+def _flagged(doc: Document, later: str) -> Document:
+    """A copy that names the later update (retrievers may hand out shared objects: never mutate)."""
+    if not later or _date(doc) == later.rsplit(" ", 1)[-1]:
+        return doc
+    return Document(id=doc.id, content=doc.content, meta={**doc.meta, "later_update": later},
+                    score=doc.score, embedding=doc.embedding)
+
+
 @component
 class NewerGuidanceFirst:
     def __init__(self, window: int = 10) -> None:
@@ -52,7 +61,8 @@ class NewerGuidanceFirst:
                 continue
             newest = max(group, key=lambda i: (_date(head[i]), -i))
             order = [newest, *(i for i in group if i != newest)]  # newest first, the rest as ranked
-            docs = [head[i] for i in order]
+            later = str(head[newest].meta.get("cite") or "")
+            docs = [head[newest], *(_flagged(head[i], later) for i in order[1:])]
             for slot, doc in zip(group, docs, strict=True):
                 head[slot] = doc
         return {"documents": head + list(tail)}

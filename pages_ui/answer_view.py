@@ -57,6 +57,14 @@ def citation_header_html(c: Citation) -> str:
     return " — ".join(p for p in parts if p)
 
 
+def later_update_note(c: Citation) -> str | None:
+    """The warning shown on a PM update that a newer update in the same results also changes."""
+    if not c.later_update:
+        return None
+    return (f"A later Policy Manual update in these results, {c.later_update}, changes the same section: "
+            "read it before quoting this one.")
+
+
 def link_html(url: str, label: str = "Official page") -> str:
     href = safe_url(url)
     if href is None:

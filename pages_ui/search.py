@@ -19,6 +19,7 @@ from pages_ui.answer_view import (
     cited_ranks,
     confidence_label,
     copy_text,
+    later_update_note,
     link_html,
     passage_html,
 )
@@ -82,6 +83,8 @@ def show_passage(c: Citation) -> None:
                 )
         else:
             st.caption('This page gives no "current as of" date.')
+        if note := later_update_note(c):
+            st.warning(note)
         st.html(passage_html(c))
         st.html(link_html(c.url))
 

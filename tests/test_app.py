@@ -322,3 +322,16 @@ def test_passage_drops_the_repeated_heading_and_keeps_highlights_aligned():
         body_start=start,  # as to_citation sets it from the chunk's heading line
     )
     assert passage_html(c).endswith("><mark>The fee is $470.</mark> Pay online.</div>")
+
+
+def test_an_older_update_warns_that_a_later_one_changes_its_section():
+    from pages_ui.answer_view import later_update_note
+
+    older = Citation(3, "c3", "s", "https://www.uscis.gov/policy-manual/updates", "USCIS-PM Update 2021-09-14",
+                     "Policy Manual updates", "", "pm-update", "2021-09-14", "COVID-19 vaccination requirement.", 0.5,
+                     later_update="USCIS-PM Update 2025-05-13")
+    note = later_update_note(older)
+    assert note is not None and "USCIS-PM Update 2025-05-13" in note
+    older.later_update = None
+    assert later_update_note(older) is None
+    assert older.to_json()["later_update"] is None  # part of the answer contract

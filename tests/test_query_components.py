@@ -129,6 +129,16 @@ def test_cite_bonus_matches_whole_section_numbers_only():
 def test_heading_like_lines_are_not_answer_sentences():
     assert _looks_like_heading("(B) Outstanding professors and researchers")
     assert not _looks_like_heading("You must submit two identical color passport-style photographs.")
+    assert _looks_like_heading("POLICY ALERT - COVID-19 Vaccination Requirement for Immigration Medical Examination")
+    assert _looks_like_heading("Affected Sections:\n8 USCIS-PM B.3 - Chapter 3 - Applicability of Medical Examination\n"
+                               "8 USCIS-PM B.9 - Chapter 9 - Vaccination Requirement")
+    assert not _looks_like_heading("In addition to the evidence described above, you must submit evidence of:")
+    assert _looks_like_heading("POLICY ALERT - Validity of Report of Immigration Medical Examination and Vaccination "
+                               "Record (Form I-693)")
+    assert not _looks_like_heading("You must file Form I-765 (see Part 2)")
+    assert not _looks_like_heading("The applicant must show continuous residence since the designation date (see 8 "
+                                   "CFR 244.2)")
+    assert not _looks_like_heading("the applicant may file Form I-765 with USCIS at any time before the EAD expires")
 
 
 def _builder(docs):
@@ -152,3 +162,31 @@ def test_a_fee_answer_must_be_the_named_forms_fee():
     assert not answered.abstained and "$760" in answered.text and "$0" not in answered.text
     only_other = builder.run(question=question, documents=[other], query_tokens=tokens, forms=["N-400"])["answer"]
     assert only_other.abstained and only_other.reason == "not-covered"
+
+
+def test_a_replaced_update_is_listed_but_not_quoted():
+    older = Document(id="old", content="Update 2021\nThe guidance requires COVID-19 vaccination records for the exam.",
+                     meta={"cite": "USCIS-PM Update 2021-09-14", "later_update": "USCIS-PM Update 2025-05-13"})
+    newer = Document(id="new", meta={"cite": "USCIS-PM Update 2025-05-13"},
+                     content="Update 2025\nThis update removes the COVID-19 vaccination requirement for the exam.")
+    builder, encoder = _builder([older, newer])
+    question = "Is the COVID-19 vaccination still required for the exam?"
+    tokens = list(encoder.encode_query(question).indices)
+    answer = builder.run(question=question, documents=[newer, older], query_tokens=tokens)["answer"]
+    assert "removes" in answer.text and "requires" not in answer.text
+    assert [c.later_update for c in answer.citations] == [None, "USCIS-PM Update 2025-05-13"]
+
+
+def test_an_update_ranked_first_is_dated_by_its_citation():
+    update = Document(id="u", content="Update\nThis update removes the COVID-19 vaccination requirement for the exam.",
+                      meta={"cite": "USCIS-PM Update 2025-05-13", "kind": "pm-update", "current_as_of": "2025-05-13"})
+    page = Document(id="p", meta={"cite": "Form I-693", "kind": "uscis-page", "current_as_of": "2025-01-01"},
+                    content="Medical exam\nCivil surgeons complete the COVID-19 vaccination section of the exam.")
+    builder, encoder = _builder([update, page])
+    question = "When did USCIS stop requiring the COVID-19 vaccination for the exam?"
+    tokens = list(encoder.encode_query(question).indices)
+    first = builder.run(question=question, documents=[update, page], query_tokens=tokens)["answer"]
+    assert not first.abstained and "removes" in first.text and first.citations[0].cite.endswith("2025-05-13")
+    # A page that states no date, ranked first, does not answer "when".
+    second = builder.run(question=question, documents=[page, update], query_tokens=tokens)["answer"]
+    assert second.abstained

@@ -32,6 +32,9 @@ def test_the_newest_update_to_a_shared_section_takes_the_groups_best_place():
     ranked = [ADDED, page("medical exam"), IMPLEMENTED, REMOVED, UNRELATED]
     out = NewerGuidanceFirst().run(documents=ranked)["documents"]
     assert ids(out) == ["removed", "medical exam", "added", "implemented", "unrelated"]
+    # The older ones say which later update changes their section; the inputs are not touched.
+    assert [d.meta.get("later_update") for d in out] == [None, None, REMOVED.meta["cite"], REMOVED.meta["cite"], None]
+    assert "later_update" not in ADDED.meta and "later_update" not in IMPLEMENTED.meta
 
 
 def test_updates_to_different_sections_and_other_pages_keep_their_order():
