@@ -47,29 +47,40 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _split_long(paragraph: str, max_words: int) -> list[str]:
-    """Cut a paragraph longer than max_words at sentence-like boundaries (then at words)."""
-    if _words(paragraph) <= max_words:
-        return [paragraph]
-    pieces: list[str] = []
+def _pack(pieces: list[str], max_words: int, sep: str) -> list[str]:
+    """Greedy packing of pieces into runs of at most max_words, joined by `sep`."""
+    out: list[str] = []
     current = ""
-    for sentence in _SOFT_BREAK.split(paragraph):
-        candidate = f"{current} {sentence}".strip() if current else sentence
+    for piece in pieces:
+        candidate = f"{current}{sep}{piece}" if current else piece
         if current and _words(candidate) > max_words:
-            pieces.append(current)
-            current = sentence
+            out.append(current)
+            current = piece
         else:
             current = candidate
     if current:
-        pieces.append(current)
+        out.append(current)
+    return out
+
+
+def _split_long(paragraph: str, max_words: int) -> list[str]:
+    """Cut a paragraph longer than max_words: at line breaks first (table rows and list items
+    stay whole, one per line), then at sentence-like boundaries, then at words. Pieces keep their
+    text as written; only a cut inside one over-long sentence re-spaces it."""
+    if _words(paragraph) <= max_words:
+        return [paragraph]
     out: list[str] = []
-    for piece in pieces:  # a single "sentence" over the limit: cut on words
-        words = piece.split()
-        while len(words) > max_words:
-            out.append(" ".join(words[:max_words]))
-            words = words[max_words:]
-        if words:
-            out.append(" ".join(words))
+    for run in _pack(paragraph.split("\n"), max_words, "\n"):
+        if _words(run) <= max_words:
+            out.append(run)
+            continue
+        for piece in _pack(_SOFT_BREAK.split(run), max_words, " "):
+            words = piece.split()
+            while len(words) > max_words:  # a single "sentence" over the limit: cut on words
+                out.append(" ".join(words[:max_words]))
+                words = words[max_words:]
+            if words:
+                out.append(piece if _words(piece) <= max_words else " ".join(words))
     return out
 
 

@@ -318,9 +318,10 @@ def test_fee_table_rows_carry_header_context():
         "Paper filing fee: $520; Online filing fee: $470" in text.split("\n")
     )
     by_category = next(s for s in doc.sections if s.path == ("Fees by filing category",))
-    assert by_category.text.split("\n") == [
+    # Rows are apart by a blank line: a row ends without punctuation, and only a paragraph break
+    # keeps the next row from being read as part of the same sentence.
+    assert by_category.text.split("\n\n") == [
         "Initial requests",
-        "",
         "Form I-765, Application for Employment Authorization — Initial requests — "
         "Filing category: (c)(8) Asylum applicant — "
         "Filing fee / Paper: $520; Filing fee / Online: $470",

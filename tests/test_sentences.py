@@ -260,3 +260,18 @@ def check_cover(text: str) -> None:
         pos = s.end
     assert text[pos:].strip() == ""
     assert re.sub(r"\s", "", "".join(s.text for s in spans)) == re.sub(r"\s", "", text)
+
+
+def test_table_rows_are_separate_sentences():
+    from ingest.parse.html_blocks import Block
+    from ingest.parse.html_sections import blocks_text
+
+    text = blocks_text([
+        Block("row", "Texas — Mail your form to: USCIS Dallas Lockbox, P.O. Box 660867, Dallas, TX 75266-0867"),
+        Block("row", "New York — Mail your form to: USCIS Elgin Lockbox, P.O. Box 4115, Carol Stream, IL 60197-4115"),
+        Block("item", "first item"),
+        Block("item", "second item"),
+    ])
+    sentences = [s.text for s in split_sentences(text)]
+    assert sentences[0].endswith("TX 75266-0867") and sentences[1].startswith("New York")
+    assert "first item\nsecond item" in text  # list items stay one per line

@@ -28,14 +28,18 @@ class RawSection:
 
 
 def blocks_text(blocks: list[Block]) -> str:
-    """Paragraphs apart by a blank line; list items and table rows one per line."""
+    """Paragraphs and table rows apart by a blank line; list items one per line.
+
+    A row ends without punctuation ("... Tempe, AZ 85284-1806"), so only a paragraph break keeps
+    the next row from being read as the same sentence; list items read fine one per line.
+    """
     out = ""
     prev = ""
     for block in blocks:
         if not block.text:
             continue
         if out:
-            same_run = block.kind == prev and block.kind in ("item", "row")
+            same_run = block.kind == prev and block.kind == "item"
             out += "\n" if same_run else "\n\n"
         out += block.text
         prev = block.kind
