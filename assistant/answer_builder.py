@@ -56,6 +56,13 @@ def _looks_like_heading(text: str) -> bool:
     return all(_heading_line(line) for line in text.splitlines())
 
 
+def _near_duplicate(a: str, b: str) -> bool:
+    """Two sentences that share most of their words say one thing twice, or are rows of one table:
+    the better-scored one answers and the other adds only noise."""
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return a == b or len(wa & wb) >= 0.6 * min(len(wa), len(wb))
+
+
 def _dated_by_citation(doc: Document, kinds: set[str]) -> bool:
     """A Policy Manual update is dated by its citation ("USCIS-PM Update 2025-05-13"): when it ranks
     first, its sentences answer "when did USCIS ...", the date standing next to them in the citation."""
@@ -214,8 +221,8 @@ class CitedAnswerBuilder:
         for cand in candidates:
             if len(chosen) == MAX_SENTENCES or (chosen and cand.score < 0.8 * chosen[0].score):
                 break
-            if any(c.text == cand.text for c in chosen):
-                continue
+            if any(_near_duplicate(c.text, cand.text) for c in chosen):
+                continue  # table rows from one template ("If you live in: ... Mail your form to: ...")
             chosen.append(cand)
         if not chosen:
             return {"answer": Answer(question, True, confidence, "", citations,

@@ -34,7 +34,7 @@ _NEVER_END = frozenset(
     """e.g i.e cf mr mrs ms mx dr prof sr jr rev hon gen sen rep st v vs viz sec secs pub vol vols
     pt pts ch chs chap art arts para paras fig figs p pp cl subch supp fed reg stat cong sess
     jan feb mar apr jun jul aug sep sept oct nov dec approx dept admin corp assn ass'n ref
-    app op ex id ibid""".split()
+    app op ex id ibid rd ave blvd hwy ste fl""".split()  # street addresses: "2108 E. Elliot Rd. Tempe"
 )
 # Never end when a number follows ("No. 5", "Nos. 3"); elsewhere "No." is the word no.
 _BEFORE_NUMBER = frozenset({"no", "nos", "n"})

@@ -190,3 +190,17 @@ def test_an_update_ranked_first_is_dated_by_its_citation():
     # A page that states no date, ranked first, does not answer "when".
     second = builder.run(question=question, documents=[page, update], query_tokens=tokens)["answer"]
     assert second.abstained
+
+
+def test_only_the_best_row_of_a_table_answers():
+    rows = [
+        "If you live in: Arizona, California — Mail your form to: USCIS Phoenix Lockbox, P.O. Box 21281, Phoenix, AZ",
+        "If you live in: New York, New Jersey — Mail your form to: USCIS Elgin Lockbox, P.O. Box 4115, Elgin, IL",
+        "If you live in: Texas, Utah — Mail your form to: USCIS Dallas Lockbox, P.O. Box 660867, Dallas, TX",
+    ]
+    chart = Document(id="c", content="Lockbox chart\n" + "\n\n".join(rows), meta={"heading": "Lockbox chart"})
+    builder, encoder = _builder([chart])
+    question = "Caller lives in New York - which lockbox do they mail the form to?"
+    tokens = list(encoder.encode_query(question).indices)
+    answer = builder.run(question=question, documents=[chart], query_tokens=tokens)["answer"]
+    assert "Elgin" in answer.text and "Phoenix" not in answer.text and "Dallas" not in answer.text

@@ -275,3 +275,9 @@ def test_table_rows_are_separate_sentences():
     sentences = [s.text for s in split_sentences(text)]
     assert sentences[0].endswith("TX 75266-0867") and sentences[1].startswith("New York")
     assert "first item\nsecond item" in text  # list items stay one per line
+
+
+def test_street_abbreviations_do_not_end_a_sentence():
+    text = "Mail it to USCIS, 2108 E. Elliot Rd. Tempe, AZ 85284-1806. Then wait for the receipt."
+    assert [s.text for s in split_sentences(text)] == [
+        "Mail it to USCIS, 2108 E. Elliot Rd. Tempe, AZ 85284-1806.", "Then wait for the receipt."]
