@@ -11,6 +11,7 @@ from haystack import Document, component
 
 from assistant.answer_type import expected_types, provides_any
 from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
+from assistant.section_merge import body_of
 from assistant.sentences import split_sentences
 from assistant.term_stats import TermStats
 from ingest.forms import find_forms
@@ -75,11 +76,8 @@ def _heading(doc: Document) -> str:
 
 def body_offset(doc: Document) -> int:
     """Where the passage body starts: after the heading line carried into each chunk."""
-    content = doc.content or ""
-    heading = doc.meta.get("heading")
-    if heading and content.startswith(heading + "\n"):
-        return len(heading) + 1
-    return 0
+    heading, _ = body_of(doc)
+    return len(heading) + 1 if heading else 0
 
 
 def cosine(a: Any, b: Any) -> float:

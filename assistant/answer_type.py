@@ -26,6 +26,7 @@ _MONTHS = (
 )
 _QUANTITY = rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an)"
 _UNIT = r"(?:business |calendar )?(?:day|week|month|year|hour)s?"
+_PROCESS = r"(?:process(?:es|ed|ing)?|adjudicat\w*|decide|decision)"
 
 EXPECTS = {
     "amount": re.compile(
@@ -66,8 +67,7 @@ PROVIDES = {
         re.I,
     ),
     "processing": re.compile(
-        rf"\b(?:process(?:es|ed|ing)?|adjudicat\w*|decide|decision)\b.{{0,80}}\b{_QUANTITY}[\s-]+{_UNIT}\b"
-        rf"|\b{_QUANTITY}[\s-]+{_UNIT}\b.{{0,80}}\b(?:process(?:es|ed|ing)?|adjudicat\w*|decide|decision)\b",
+        rf"\b{_PROCESS}\b.{{0,80}}\b{_QUANTITY}[\s-]+{_UNIT}\b|\b{_QUANTITY}[\s-]+{_UNIT}\b.{{0,80}}\b{_PROCESS}\b",
         re.I,
     ),
     "count": re.compile(rf"\b\d+\b|\b(?:{_NUMBER_WORDS})\b|\b(?:a|an) (?:single|additional)\b", re.I),

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from assistant.classifications import classification_chapters
 from ingest.citations import pm_cite
 from ingest.forms import find_forms, iter_form_matches, normalise_form
 from ingest.ina_crosswalk import ina_to_usc, usc_to_ina
@@ -21,7 +22,9 @@ from ingest.ina_crosswalk import ina_to_usc, usc_to_ina
 @dataclass(frozen=True)
 class QueryIdentifiers:
     forms: tuple[str, ...]  # "I-765", "N-400", first-seen order
-    pm_cites: tuple[str, ...]  # chapter level "2 USCIS-PM M.4" (part level "2 USCIS-PM M")
+    # chapter level "2 USCIS-PM M.4" (part level "2 USCIS-PM M"), written or implied by a named
+    # classification ("EB-1A" -> "6 USCIS-PM F.2")
+    pm_cites: tuple[str, ...]
     usc_sections: tuple[str, ...]  # section level "8 U.S.C. 1427", INA references included
     normalised_text: str  # the question with identifiers spelled canonically
     ina_sections: tuple[str, ...] = ()  # section level "INA 316", Code references included
@@ -173,7 +176,7 @@ def extract_identifiers(question: str) -> QueryIdentifiers:
                 forms.append(h.key)
     return QueryIdentifiers(
         forms=_dedupe(forms),
-        pm_cites=_dedupe([h.key for h in hits if h.kind == "pm"]),
+        pm_cites=_dedupe([*(h.key for h in hits if h.kind == "pm"), *classification_chapters(question)]),
         usc_sections=_dedupe(usc),
         normalised_text="".join(parts),
         ina_sections=_dedupe(ina),

@@ -67,19 +67,18 @@ def record_feedback(
         )
 
 
-def read_queries(settings: Settings, limit: int = 10_000) -> list[dict[str, Any]]:
+def _newest_rows(settings: Settings, table: str, limit: int) -> list[dict[str, Any]]:
     if not log_path(settings).exists():
         return []
     with closing(_connect(settings)) as conn:
         conn.row_factory = sqlite3.Row
-        rows = conn.execute("SELECT * FROM queries ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        rows = conn.execute(f"SELECT * FROM {table} ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
     return [dict(r) for r in rows]
+
+
+def read_queries(settings: Settings, limit: int = 10_000) -> list[dict[str, Any]]:
+    return _newest_rows(settings, "queries", limit)
 
 
 def read_feedback(settings: Settings, limit: int = 10_000) -> list[dict[str, Any]]:
-    if not log_path(settings).exists():
-        return []
-    with closing(_connect(settings)) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute("SELECT * FROM feedback ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-    return [dict(r) for r in rows]
+    return _newest_rows(settings, "feedback", limit)

@@ -18,6 +18,7 @@ marry, B. in-person meeting ...). The merger shows the section as one passage in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component
@@ -113,6 +114,5 @@ class SectionMerger:
                 continue
             members = [doc if n == pos[2] else self.chunks[(*key, n)] for n in ordinals]
             text, spans = join_chunks(members)
-            meta = {**doc.meta, "spans": spans}
-            out.append(Document(id=doc.id, content=text, meta=meta, score=doc.score, embedding=doc.embedding))
+            out.append(replace(doc, content=text, meta={**doc.meta, "spans": spans}))
         return {"documents": out}

@@ -20,7 +20,6 @@ import numpy as np
 from assistant.acronyms import expand_acronyms
 from assistant.answer_builder import CitedAnswerBuilder
 from assistant.call_context import strip_call_context
-from assistant.classifications import classification_chapters
 from assistant.identifiers import extract_identifiers
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.query_pipeline import build_query_pipeline, retriever_names
@@ -162,8 +161,7 @@ class Assistant:
         inputs: dict[str, Any] = {
             "embedder": {"text": query},
             "sparse": {"text": query},
-            "rescore": {"forms": list(ids.forms),
-                        "cites": [*ids.pm_cites, *classification_chapters(text), *ids.usc_sections]},
+            "rescore": {"forms": list(ids.forms), "cites": [*ids.pm_cites, *ids.usc_sections]},
         }
         haystack_filters = (filters or SearchFilters()).to_haystack()
         if haystack_filters:

@@ -15,6 +15,7 @@ retrieved near the top is not about this question, whatever section it shares. A
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component
@@ -31,12 +32,13 @@ def _date(doc: Document) -> str:
     return str(doc.meta.get("current_as_of") or "")
 
 
-def _flagged(doc: Document, later: str) -> Document:
-    """A copy that names the later update (retrievers may hand out shared objects: never mutate)."""
-    if not later or _date(doc) == later.rsplit(" ", 1)[-1]:
+def _flagged(doc: Document, newest: Document) -> Document:
+    """A copy that names the later update (retrievers may hand out shared objects: never mutate).
+    An update of the same date is not "later"."""
+    later = str(newest.meta.get("cite") or "")
+    if not later or _date(doc) == _date(newest):
         return doc
-    return Document(id=doc.id, content=doc.content, meta={**doc.meta, "later_update": later},
-                    score=doc.score, embedding=doc.embedding)
+    return replace(doc, meta={**doc.meta, "later_update": later})
 
 
 @component
@@ -49,11 +51,13 @@ class NewerGuidanceFirst:
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, Any]:
         head, tail = list(documents[: self.window]), documents[self.window :]
-        updates = [i for i, d in enumerate(head) if d.meta.get("kind") == UPDATE_KIND and _affected(d) and _date(d)]
+        affected = {i: _affected(d) for i, d in enumerate(head) if d.meta.get("kind") == UPDATE_KIND and _date(d)}
         # Union updates that share an affected section (transitively) into groups.
         groups: list[list[int]] = []
-        for i in updates:
-            joined = [g for g in groups if any(_affected(head[i]) & _affected(head[j]) for j in g)]
+        for i, sections in affected.items():
+            if not sections:
+                continue
+            joined = [g for g in groups if any(sections & affected[j] for j in g)]
             merged = sorted({i, *(j for g in joined for j in g)})
             groups = [g for g in groups if g not in joined] + [merged]
         for group in groups:
@@ -61,8 +65,7 @@ class NewerGuidanceFirst:
                 continue
             newest = max(group, key=lambda i: (_date(head[i]), -i))
             order = [newest, *(i for i in group if i != newest)]  # newest first, the rest as ranked
-            later = str(head[newest].meta.get("cite") or "")
-            docs = [head[newest], *(_flagged(head[i], later) for i in order[1:])]
+            docs = [head[newest], *(_flagged(head[i], head[newest]) for i in order[1:])]
             for slot, doc in zip(group, docs, strict=True):
                 head[slot] = doc
         return {"documents": head + list(tail)}

@@ -75,12 +75,11 @@ def _split_long(paragraph: str, max_words: int) -> list[str]:
             out.append(run)
             continue
         for piece in _pack(_SOFT_BREAK.split(run), max_words, " "):
-            words = piece.split()
-            while len(words) > max_words:  # a single "sentence" over the limit: cut on words
-                out.append(" ".join(words[:max_words]))
-                words = words[max_words:]
-            if words:
-                out.append(piece if _words(piece) <= max_words else " ".join(words))
+            if _words(piece) <= max_words:
+                out.append(piece)
+                continue
+            words = piece.split()  # a single "sentence" over the limit: cut on words
+            out.extend(" ".join(words[i : i + max_words]) for i in range(0, len(words), max_words))
     return out
 
 

@@ -311,3 +311,9 @@ def test_forms_agree_with_ingest_find_forms(text: str) -> None:
 )
 def test_classifications_name_their_policy_manual_chapter(question, chapters):
     assert classification_chapters(question) == chapters
+
+
+def test_a_named_classification_implies_its_chapter_cite():
+    ids = extract_identifiers("Can an EB-1A applicant self-petition, or see vol 2 part m ch 4?")
+    assert ids.pm_cites == ("2 USCIS-PM M.4", "6 USCIS-PM F.2")
+    assert ids.normalised_text.startswith("Can an EB-1A applicant")  # the text is not rewritten
