@@ -6,6 +6,7 @@ an upload over the size or question cap is cut at the cap, with a message saying
 
 Status of a question:
 - "not covered": the assistant abstained (not covered, or a case-specific request);
+- "referred": another agency handles the question (a referral, not a gap in the pages);
 - "weak": answered, but with confidence below threshold + WEAK_MARGIN — close enough to the
   abstention threshold that a small change in wording could flip it;
 - "answered": everything else.
@@ -42,7 +43,7 @@ ROW_FIELDS = (
     "group",
     "reason",
 )
-STATUSES = ("answered", "weak", "not covered")
+STATUSES = ("answered", "weak", "not covered", "referred")
 
 
 class QuestionSetError(ValueError):
@@ -174,7 +175,7 @@ def load_question_set(data: bytes, filename: str) -> QuestionSet:
 
 def status_of(answer: Answer, threshold: float) -> str:
     if answer.abstained:
-        return "not covered"
+        return "referred" if answer.reason == "other-agency" else "not covered"
     return "weak" if answer.confidence < threshold + WEAK_MARGIN else "answered"
 
 

@@ -66,6 +66,33 @@ def group_agreement(tops: dict[str, list[str | None]]) -> float:
     return sum(1 for v in groups if len(set(v)) == 1 and v[0] is not None) / len(groups)
 
 
+def for_another_agency(row: dict[str, Any]) -> bool:
+    return bool(row.get("agency")) or row.get("topic") == "other-agency"
+
+
+def referral_metrics(answers: list[tuple[dict[str, Any], Any]]) -> dict[str, Any] | None:
+    """How well questions for another agency are referred, and how often USCIS questions are.
+
+    A set labels them with `agency` (DOS, CBP, ...; null for a USCIS question) or, as dev.jsonl
+    does, with topic "other-agency"; a set with neither label gets no referral figures.
+    """
+    if not any("agency" in r or r.get("topic") == "other-agency" for r, _ in answers):
+        return None
+    elsewhere = [(r, a) for r, a in answers if for_another_agency(r)]
+    uscis = [(r, a) for r, a in answers if not for_another_agency(r) and r.get("answerable", True)]
+
+    def right(r: dict[str, Any], a: Any) -> bool:
+        return a.reason == "other-agency" and (not r.get("agency") or (a.referral or {}).get("agency") == r["agency"])
+
+    return {
+        "other_agency": len(elsewhere),
+        "referred_right": sum(1 for r, a in elsewhere if right(r, a)),
+        "uscis": len(uscis),
+        "wrongly_referred": [r["id"] for r, a in uscis if a.reason == "other-agency"],
+        "missed": [r["id"] for r, a in elsewhere if not right(r, a)],
+    }
+
+
 def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrate: bool = False) -> dict[str, Any]:
     rows = [r for r in read_question_lines(questions) if "error" not in r]
     answerable = [r for r in rows if r.get("answerable", True)]
@@ -122,10 +149,23 @@ def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrat
             abstains = a.abstained or a.confidence < threshold
             tops.setdefault(r["group"], []).append(None if abstains or not a.citations else a.citations[0].cite)
     report["group_agreement"] = group_agreement(tops)
+    report["referrals"] = referral_metrics(answers)
     report["latency_ms"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
     report["misses"] = [d for d in details if d["rank"] is None or d["rank"] > 5]
     hybrid.close()
     return report
+
+
+def _referral_lines(ref: dict[str, Any] | None) -> list[str]:
+    if not ref:
+        return []
+    lines = [f"referrals: {ref['referred_right']} of {ref['other_agency']} other-agency questions referred to the "
+             f"right agency; {len(ref['wrongly_referred'])} of {ref['uscis']} answerable USCIS questions referred away"]
+    if ref["wrongly_referred"]:
+        lines.append("  referred away wrongly: " + ", ".join(ref["wrongly_referred"]))
+    if ref["missed"]:
+        lines.append("  not referred (or to another agency): " + ", ".join(ref["missed"]))
+    return lines
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -147,6 +187,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"abstention threshold {report['threshold']:.3f}: precision {ab['precision']:.3f}, "
         f"recall {ab['recall']:.3f} (unanswerable abstained), false-abstention {ab['false_abstention']:.3f}",
         f"paraphrase groups agreeing on the top-1 citation: {report['group_agreement']:.3f}",
+        *_referral_lines(report.get("referrals")),
         f"latency (warm ask): p50 {report['latency_ms']['p50']:.1f} ms, p95 {report['latency_ms']['p95']:.1f} ms",
     ]
     if report.get("misses"):

@@ -34,11 +34,13 @@ def query_summary(queries: list[dict[str, Any]]) -> dict[str, Any]:
     asked = len(queries)
     answered = sum(1 for q in queries if not q["abstained"])
     case_specific = sum(1 for q in queries if q["abstained"] and q.get("reason") == "case-specific")
+    referred = sum(1 for q in queries if q["abstained"] and q.get("reason") == "other-agency")
     return {
         "asked": asked,
         "answered": answered,
         "abstained": asked - answered,
         "case_specific": case_specific,
+        "referred": referred,
         "share_answered": answered / asked if asked else 0.0,
         "by_source": dict(Counter(q.get("source") or "unknown" for q in queries)),
     }
@@ -97,9 +99,11 @@ def group_questions(questions: list[str], embed: Embed | None = None) -> list[di
 def unanswered_groups(
     queries: list[dict[str, Any]], embed: Embed | None = None
 ) -> list[dict[str, Any]]:
-    """Questions the pages did not answer (case-specific refusals left out: they must escalate)."""
+    """Questions the pages did not answer (left out: case-specific refusals, which must escalate, and
+    referrals to another agency, which the USCIS pages are not meant to answer)."""
     return group_questions(
-        [q["question"] for q in queries if q["abstained"] and q.get("reason") != "case-specific"],
+        [q["question"] for q in queries
+         if q["abstained"] and q.get("reason") not in ("case-specific", "other-agency")],
         embed,
     )
 

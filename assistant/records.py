@@ -50,7 +50,8 @@ class Answer:
     latency_ms: float = 0.0
     id: str | None = None
     message: str | None = None  # the escalation message when abstained
-    reason: str | None = None  # "not-covered" | "case-specific"
+    reason: str | None = None  # "not-covered" | "case-specific" | "other-agency"
+    referral: dict[str, str] | None = None  # with "other-agency": {"agency", "name", "where"}
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -67,6 +68,8 @@ class Answer:
         if self.abstained:
             out["message"] = self.message
             out["reason"] = self.reason
+            if self.referral:
+                out["referral"] = self.referral
         return out
 
 

@@ -271,10 +271,13 @@ _CASE_PHRASES = re.compile(
 )
 
 
+def carries_case_identifier(text: str) -> bool:
+    """An A-number, receipt number, SSN, birth date or passport number is in the text."""
+    return any(f.kind in CASE_KINDS for f in find_personal_data(text))
+
+
 def is_case_specific(text: str) -> bool:
     """True when the question is about one person's case: it carries a case identifier
     (A-number, receipt number, SSN, birth date, passport number) or asks after a personal case
     ("status of my case", "where is my card", "when will I get my green card")."""
-    if any(f.kind in CASE_KINDS for f in find_personal_data(text)):
-        return True
-    return _CASE_PHRASES.search(text) is not None
+    return carries_case_identifier(text) or _CASE_PHRASES.search(text) is not None

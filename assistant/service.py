@@ -24,7 +24,8 @@ from assistant.identifiers import extract_identifiers
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
-from assistant.redact import is_case_specific, redact
+from assistant.redact import carries_case_identifier, is_case_specific, redact
+from assistant.referrals import find_referral
 from assistant.section_merge import SectionMerger, position_of
 from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
 from assistant.term_stats import TermStats
@@ -140,9 +141,17 @@ class Assistant:
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         shown = redact(text)
-        if is_case_specific(text):
+        # A case identifier always escalates (and is never echoed); otherwise a question another
+        # agency handles is referred there before "my ..." phrasing counts as a case lookup
+        # ("status of my tax refund" is the IRS's, not a USCIS case).
+        referral = None if carries_case_identifier(text) else find_referral(text)
+        if referral is None and is_case_specific(text):
             return Answer(shown, True, 0.0, "", [], latency_ms=(time.perf_counter() - started) * 1000,
                           id=qid, message=ESCALATE_CASE_SPECIFIC, reason="case-specific")
+        if referral is not None:
+            return Answer(shown, True, 0.0, "", [], latency_ms=(time.perf_counter() - started) * 1000,
+                          id=qid, message=referral.message, reason="other-agency",
+                          referral={"agency": referral.agency, "name": referral.name, "where": referral.where})
         with self._lock:
             self._ensure_current()
             self._pipeline.get_component("answer").top_k = top_k or self.settings.top_k

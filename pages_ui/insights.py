@@ -30,11 +30,12 @@ if not queries and not feedback:
     st.stop()
 
 summary = query_summary(queries)
-a, b, c, d = st.columns(4)
+a, b, c, d, e = st.columns(5)
 a.metric("Questions asked", summary["asked"])
 b.metric("Answered", f"{summary['share_answered']:.0%}")
-c.metric("Not covered", summary["abstained"] - summary["case_specific"])
+c.metric("Not covered", summary["abstained"] - summary["case_specific"] - summary["referred"])
 d.metric("Case-specific (escalated)", summary["case_specific"])
+e.metric("Referred to another agency", summary["referred"])
 
 st.subheader("Unanswered questions, grouped by similarity")
 st.caption(

@@ -92,7 +92,8 @@ def show_passage(c: Citation) -> None:
 st.html(f"<div style='color:#555'>Question: {escape(answer.question)}</div>")
 if answer.abstained:
     st.warning(answer.message or "Not covered — escalate.")
-    st.badge("not covered" if answer.reason != "case-specific" else "case-specific", color="red")
+    badge = {"case-specific": "case-specific", "other-agency": "other agency"}.get(answer.reason or "", "not covered")
+    st.badge(badge, color="blue" if answer.reason == "other-agency" else "red")
     if answer.citations:
         with st.expander("Nearest passages (not an answer; for reference only)", expanded=False):
             for c in answer.citations:

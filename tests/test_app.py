@@ -165,9 +165,9 @@ def test_coverage_page_runs_the_sample_and_offers_exports(app_data, monkeypatch)
     at.button(key="run_sample").click().run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert len(table) == 15 and set(table["status"]) <= {"answered", "weak", "not covered"}
-    assert {"answered", "not covered"} <= set(table["status"])
-    assert [m.label for m in at.metric] == ["answered", "weak", "not covered"]
+    assert len(table) == 16 and set(table["status"]) <= {"answered", "weak", "not covered", "referred"}
+    assert {"answered", "not covered", "referred"} <= set(table["status"])
+    assert [m.label for m in at.metric] == ["answered", "weak", "not covered", "referred"]
     assert [b.key for b in at.get("download_button")] == ["download_csv", "download_html"]
     assert "Paraphrase groups whose top citations disagree" in [s.value for s in at.subheader]
 
@@ -223,10 +223,11 @@ def test_insights_groups_unanswered_questions(app_data, monkeypatch, tmp_path):
     data_dir = tmp_path / "insights"
     shutil.copytree(app_data / "index", data_dir / "index")
     settings = _settings(data_dir)
-    for q, abstained in [
-        ("What is the capital of France?", True),
-        ("capital city of France", True),
-        (K1, False),
+    for q, abstained, reason in [
+        ("What is the capital of France?", True, "not-covered"),
+        ("capital city of France", True, "not-covered"),
+        ("How do I apply for Medicaid for my kids?", True, "other-agency"),
+        (K1, False, None),
     ]:
         log_answer(
             settings,
@@ -237,16 +238,16 @@ def test_insights_groups_unanswered_questions(app_data, monkeypatch, tmp_path):
                 "" if abstained else "x [1]",
                 [],
                 latency_ms=12.0,
-                reason="not-covered" if abstained else None,
+                reason=reason,
             ),
             "app",
         )
     at = _app(data_dir, monkeypatch)
     at.switch_page("pages_ui/insights.py").run()
     assert not at.exception
-    assert [m.value for m in at.metric][:3] == ["3", "33%", "2"]
+    assert [m.value for m in at.metric][:5] == ["4", "25%", "2", "0", "1"]
     unanswered = _table(at, ["times asked", "example", "similar questions"])
-    assert list(unanswered["times asked"]) == [2]
+    assert list(unanswered["times asked"]) == [2]  # the referral is not a gap in the pages
 
 
 @pytest.mark.parametrize("page", PAGES)

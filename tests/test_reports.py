@@ -49,8 +49,8 @@ runner = CliRunner()
 # -- reading question sets -------------------------------------------------------------------
 def test_sample_question_set_loads_with_groups_and_expected_urls():
     qs = load_question_set(SAMPLE.read_bytes(), SAMPLE.name)
-    assert qs.problems == [] and len(qs.items) == 15
-    assert len({i.id for i in qs.items}) == 15
+    assert qs.problems == [] and len(qs.items) == 16
+    assert len({i.id for i in qs.items}) == 16
     assert (
         sum(1 for i in qs.items if i.group) >= 4
         and sum(1 for i in qs.items if i.expected_url) >= 10
@@ -114,6 +114,8 @@ def _answer(abstained: bool, confidence: float) -> Answer:
 
 def test_status_bands_around_the_threshold():
     assert status_of(_answer(True, 0.1), 0.5) == "not covered"
+    referred = Answer("q", True, 0.0, "", [], reason="other-agency")
+    assert status_of(referred, 0.5) == "referred"
     assert status_of(_answer(False, 0.55), 0.5) == "weak"
     assert status_of(_answer(False, 0.70), 0.5) == "answered"
 
@@ -301,6 +303,15 @@ def test_query_summary_and_slowest():
     assert (s["asked"], s["answered"], s["abstained"], s["case_specific"]) == (5, 1, 4, 1)
     assert s["share_answered"] == pytest.approx(0.2) and s["by_source"] == {"app": 4, "cli": 1}
     assert [q["ts"] for q in slowest_queries(QUERIES, 2)] == ["t2", "t5"]
+
+
+def test_referrals_are_counted_and_are_not_unanswered_questions():
+    referral = {"question": "How do I apply for Medicaid?", "abstained": 1, "reason": "other-agency",
+                "latency_ms": 1.0, "source": "app", "ts": "t6"}
+    s = query_summary([*QUERIES, referral])
+    assert (s["abstained"], s["case_specific"], s["referred"]) == (5, 1, 1)
+    groups = unanswered_groups([*QUERIES, referral])
+    assert all("Medicaid" not in q for g in groups for q in g["questions"])
 
 
 def test_unanswered_questions_group_by_token_jaccard():
