@@ -144,7 +144,9 @@ class Assistant:
         # A case identifier always escalates (and is never echoed); otherwise a question another
         # agency handles is referred there before "my ..." phrasing counts as a case lookup
         # ("status of my tax refund" is the IRS's, not a USCIS case).
-        referral = None if carries_case_identifier(text) else find_referral(text)
+        referral = None
+        if self.settings.refer_other_agencies and not carries_case_identifier(text):
+            referral = find_referral(text)
         if referral is None and is_case_specific(text):
             return Answer(shown, True, 0.0, "", [], latency_ms=(time.perf_counter() - started) * 1000,
                           id=qid, message=ESCALATE_CASE_SPECIFIC, reason="case-specific")

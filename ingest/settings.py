@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Of retrieved PM updates changing the same section, the newest is shown first when both are
     # among this many passages (assistant.supersession); 0 turns it off.
     newer_guidance_window: int = Field(default=10, ge=0)
+    # Questions another agency handles (a consular interview, a tax refund) are referred to it
+    # instead of searched (assistant.referrals); false answers every question from the pages.
+    refer_other_agencies: bool = True
     calibration_file: Path = CALIBRATION_FILE  # where `eval --calibrate` saves the threshold
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000

@@ -102,6 +102,15 @@ def test_out_of_scope_question_renders_the_escalation(app_data, monkeypatch):
     ]
 
 
+def test_question_for_another_agency_renders_the_referral(app_data, monkeypatch):
+    at = _ask(_app(app_data, monkeypatch), "Caller wants to apply for SNAP for her family")
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("Another agency handles this") and "state or local agency" in warning
+    assert "Answer" not in [s.value for s in at.subheader] and not at.code and not at.expander
+    [logged] = [q for q in read_queries(_settings(app_data)) if "SNAP" in q["question"]]
+    assert logged["abstained"] == 1 and logged["reason"] == "other-agency"
+
+
 def test_filters_narrow_the_sources(app_data, monkeypatch):
     at = _app(app_data, monkeypatch)
     at.run()

@@ -88,6 +88,17 @@ def test_the_service_refers_without_searching_or_quoting(assistant):
     assert answer.message.startswith("Another agency handles this")
 
 
+def test_referrals_can_be_turned_off(small_index):
+    from assistant.service import Assistant
+
+    searching = Assistant(small_index.model_copy(update={"refer_other_agencies": False}))
+    try:
+        answer = searching.ask("How do I apply for Medicaid for my kids in Texas?")
+    finally:
+        searching.close()
+    assert answer.reason != "other-agency" and answer.referral is None and answer.citations
+
+
 def test_a_referral_is_not_mistaken_for_a_case_lookup(assistant):
     """"Status of my ..." reads as a USCIS case lookup; a tax refund is the IRS's."""
     answer = assistant.ask("How do I check the status of my federal tax refund?")
