@@ -13,6 +13,7 @@ from assistant.batch import read_question_lines
 
 HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "eval" / "holdout.jsonl"
 REFERRALS = HOLDOUT.with_name("referrals.jsonl")
+REFERRALS_HOLDOUT = HOLDOUT.with_name("referrals_holdout.jsonl")
 
 
 def _norm(text: str) -> str:
@@ -29,7 +30,8 @@ def test_every_line_reads_and_ids_are_unique():
     assert all(groups.count(g) >= 2 for g in groups)
 
 
-@pytest.mark.parametrize("question_set", [HOLDOUT, REFERRALS], ids=["holdout", "referrals"])
+@pytest.mark.parametrize("question_set", [HOLDOUT, REFERRALS, REFERRALS_HOLDOUT],
+                         ids=["holdout", "referrals", "referrals-holdout"])
 def test_gold_phrases_occur_in_their_official_pages(corpus_dir, question_set):
     urls = dict(line.split("\t")[:2] for line in (corpus_dir / "urls.tsv").read_text().splitlines() if "\t" in line)
     for line in question_set.read_text(encoding="utf-8").splitlines():

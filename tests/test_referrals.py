@@ -125,17 +125,22 @@ def test_cli_prints_the_referral(small_index, monkeypatch):
 # data/eval/referrals.jsonl: two sets ("first", "second"), each written by a helper that had not
 # seen these rules: 83 questions for other agencies and 88 USCIS questions, most of which name
 # another agency or its programs. The rules were widened on both sets' misses afterwards.
+# referrals_holdout.jsonl, a third set written the same way after that, is held out.
 REFERRAL_SET = Path(__file__).resolve().parents[1] / "data" / "eval" / "referrals.jsonl"
 
 
-def _referral_set() -> list[dict]:
-    return [json.loads(line) for line in REFERRAL_SET.read_text(encoding="utf-8").splitlines()]
+def _referral_set(name: str = "referrals.jsonl") -> list[dict]:
+    path = REFERRAL_SET.with_name(name)
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_no_uscis_question_of_the_referral_set_is_sent_away():
-    """A wrong referral sends the caller away from an answer USCIS has: none is allowed."""
-    wrong = [(r["id"], find_referral(r["question"]).agency) for r in _referral_set()
-             if r["agency"] is None and find_referral(r["question"]) is not None]
+@pytest.mark.parametrize("name", ["referrals.jsonl", "referrals_holdout.jsonl"])
+def test_no_uscis_question_of_the_referral_sets_is_sent_away(name):
+    """A wrong referral sends the caller away from an answer USCIS has: none is allowed. (Only this
+    is asserted on the held-out set; how many of its other-agency questions are referred is measured
+    by `policydesk eval`, not tuned.)"""
+    wrong = [(r["id"], ref.agency) for r in _referral_set(name)
+             if r["agency"] is None and (ref := find_referral(r["question"])) is not None]
     assert wrong == []
 
 
