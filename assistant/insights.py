@@ -41,6 +41,7 @@ def query_summary(queries: list[dict[str, Any]]) -> dict[str, Any]:
         "abstained": asked - answered,
         "case_specific": case_specific,
         "referred": referred,
+        "not_covered": asked - answered - case_specific - referred,
         "share_answered": answered / asked if asked else 0.0,
         "by_source": dict(Counter(q.get("source") or "unknown" for q in queries)),
     }

@@ -276,8 +276,12 @@ def carries_case_identifier(text: str) -> bool:
     return any(f.kind in CASE_KINDS for f in find_personal_data(text))
 
 
+def asks_after_own_case(text: str) -> bool:
+    """Phrasing about a personal case: "status of my case", "where is my card", "when will I get my green card"."""
+    return _CASE_PHRASES.search(text) is not None
+
+
 def is_case_specific(text: str) -> bool:
     """True when the question is about one person's case: it carries a case identifier
-    (A-number, receipt number, SSN, birth date, passport number) or asks after a personal case
-    ("status of my case", "where is my card", "when will I get my green card")."""
-    return carries_case_identifier(text) or _CASE_PHRASES.search(text) is not None
+    (A-number, receipt number, SSN, birth date, passport number) or asks after a personal case."""
+    return carries_case_identifier(text) or asks_after_own_case(text)

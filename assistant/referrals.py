@@ -31,6 +31,10 @@ class Referral:
     where: str  # the agency's public site, or how to find the office
     topic: str  # what the question asked that the agency handles
 
+    def contact(self) -> dict[str, str]:
+        """What the answer contract carries: {"agency", "name", "where"}."""
+        return {"agency": self.agency, "name": self.name, "where": self.where}
+
     @property
     def message(self) -> str:
         return (
@@ -75,31 +79,30 @@ _CONSULAR_STEP = (
     r"|\bpassports?\s+back\b|\b(?:return\w*|kept|keep\w*|hold\w*|pick\w*\s+up)\s+(?:\w+\s+){0,2}passports?\b"
 )
 
+_TRUSTED_TRAVELER = Referral(*_CBP, "a trusted-traveler program or ESTA")
+
 _RULES: tuple[_Rule, ...] = (
     # Department of State: consular visa processing abroad, the Visa Bulletin's dates, U.S. passports.
     _Rule(Referral(*_DOS, "a visa interview or passport at an embassy or consulate"), _rx(rf"""
         (?:{_CONSULATE}) .{{0,80}} (?:{_CONSULAR_STEP}) | (?:{_CONSULAR_STEP}) .{{0,80}} (?:{_CONSULATE})
-    """), unless=_rx(r"\bnaturali[sz]ation\s+(?:interview|oath)|\boath\b"  # military naturalization abroad
-                      r"|\b(?:returned|sen[dt]\s+back|revo\w*)\b.{0,40}\bUSCIS\b"
-                      r"|\bI-\d{2,3}\b.{0,40}\b(?:approv\w*|sen[dt]|forward\w*|transfer\w*)\b.{0,40}"
-                      r"\bto\s+the\s+(?:embassy|consulate)")),
+    """), unless=_rx(r"\bnaturali[sz]ation\s+(?:interview|oath)|\boath\b")),  # military naturalization abroad
     _Rule(Referral(*_DOS, "the National Visa Center or a State Department visa form"), _rx(r"""
         \bNVC\b | \bnational\s+visa\s+center\b | \bDS-?\s?(?:160|260|261|11|82|64|117|5535|3035|2019)\b
         | \bCEAC\b | \bvisa\s+appointment\w*\b
-    """), unless=_rx(r"\bI-130\b.{0,60}\b(?:approv\w*|sen[dt]|forward\w*)")),
+    """)),
     _Rule(Referral(*_DOS, "this month's Visa Bulletin dates"), _rx(r"""
         \b(?:final\s+action|cut-?\s?off)\s+dates?\b .{0,60} \b(?:for|of|in)\b
         | \bvisa\s+bulletin\b .{0,60}
           \b(?:dates?|current|retrogress\w*|moved?|advanc\w*|come\s+out|released?|published)\b
         | \b(?:when|new|next)\b .{0,30} \bvisa\s+bulletin\b
         | \b(?:dates?|current|retrogress\w*)\b .{0,60} \bvisa\s+bulletin\b
-    """), unless=_rx(r"\bchart\b|\bI-485\b|\badjust\w*|\bUSCIS\b|\bwhat\s+(?:is|does)\b.{0,40}\bmean")),
+    """), unless=_rx(r"\bchart\b|\badjust\w*|\bwhat\s+(?:is|does)\b.{0,40}\bmean")),
     _Rule(Referral(*_DOS, "a U.S. passport"), _rx(r"""
         \b(?:apply\w*|renew\w*|replac\w*|get|getting|obtain\w*|expedit\w*|lost|stolen)\b .{0,40}
           \b(?:u\.?\s?s\.?|american|us|citizen'?s?)\s+passports?\b
         | \bpassport\s+card\b | \bDS-?\s?11\b
         | (?=.*\b(?:u\.?\s?s\.?|american)\s+citizens?\b) .*\bpassport\b .{0,60} \b(?:renew\w*|replac\w*|expedit\w*)\b
-    """), unless=_rx(r"\b[IN]-\d{3}\w*\b|\bproof\b|\bevidence\b")),
+    """), unless=_rx(r"\bproof\b|\bevidence\b")),
     # CBP: what happens at airports and ports of entry, customs, trusted-traveler programs.
     _Rule(Referral(*_CBP, "a complaint about or incident with officers at the border or airport"), _rx(r"""
         \b(?:complain\w*|complaint|grievance|misconduct|mistreat\w*|rude|harass\w*|searched)\b .{0,80}
@@ -112,17 +115,17 @@ _RULES: tuple[_Rule, ...] = (
         | \b(?:denied|refused)\s+(?:entry|admission)\b | \bturned\s+(?:\w+\s+)?away\b
         | \bsent\s+(?:him|her|them|me)\s+back\b
         | \bexpedited\s+removal\s+at\s+the\s+(?:border|airport)\b
-    """), unless=_rx(r"\bwaiver\b|\bI-(?:192|212|601)\w*|\binadmissib\w*|\beligib\w*")),
+    """), unless=_rx(r"\bwaiver\b|\binadmissib\w*|\beligib\w*")),
     _Rule(Referral(*_CBP, "an I-94 error made at entry"), _rx(r"""
         (?=.*\bI-94\b) (?=.*\b(?:wrong|error|incorrect|mistake\w*|typo)\b)
         (?=.*\b(?:airport|border|port\s+of\s+entry|at\s+entry|upon\s+entry
                 |when\s+(?:he|she|they|i)\s+(?:entered|arrived|landed)
                 |flew\s+in|CBP)\b)
-    """), unless=_rx(r"\bUSCIS\s+(?:made|issued|error)|\bI-102\b")),
-    _Rule(Referral(*_CBP, "a trusted-traveler program or ESTA"), _rx(r"""
+    """)),
+    _Rule(_TRUSTED_TRAVELER, _rx(r"""
         \besta\s+(?:was\s+|got\s+|is\s+)?(?:denied|refused|approv\w*|applica\w*|status|expired?|revoked|pending)\b
     """)),
-    _Rule(Referral(*_CBP, "a trusted-traveler program or ESTA"), re.compile(
+    _Rule(_TRUSTED_TRAVELER, re.compile(
         r"\b(?:[Gg]lobal [Ee]ntry|[Tt]rusted [Tt]raveler|NEXUS|SENTRI|ESTA|FAST card"
         r"|[Mm]obile [Pp]assport [Cc]ontrol)\b")),
     _Rule(Referral(*_CBP, "customs: declaring or bringing goods or money into the country"), _rx(r"""
@@ -130,7 +133,7 @@ _RULES: tuple[_Rule, ...] = (
         | \b(?:declar\w*|bring\w*|carry\w*)\b .{0,40}
           \b(?:cash|currency|money|food|fruit|meat|medicine|medication|alcohol
              |plants|pets?|gifts)\b .{0,40} \b(?:into|through|across|when\s+(?:entering|arriving|flying))\b
-    """), unless=_rx(r"\bI-864\b|\baffidavit\b|\bsponsor\w*")),
+    """), unless=_rx(r"\baffidavit\b|\bsponsor\w*")),
     # IRS: taxes themselves (a sponsor's tax return *as evidence* for the I-864 is a USCIS matter).
     _Rule(Referral(*_IRS, "a tax refund, return or taxpayer number"), _rx(r"""
         \b(?:tax|irs)\s+refund\w*\b | \brefund\b .{0,30} \b(?:tax|irs)\b
@@ -142,7 +145,7 @@ _RULES: tuple[_Rule, ...] = (
         | \btax\s+(?:bill|debt|filing\s+status|residen\w*|return\s+(?:is\s+)?under\s+review)\b
         | \b(?:resident|nonresident)\s+alien\b .{0,40} \btax\w*\b
         | \btax\w*\b .{0,40} \b(?:resident|nonresident)\s+alien\b
-    """), unless=_rx(r"\bI-864\b|\baffidavit\s+of\s+support\b|\bsponsor\w*\b|\bN-400\b|\bnaturaliz\w*|\bgood\s+moral\b"
+    """), unless=_rx(r"\baffidavit\s+of\s+support\b|\bsponsor\w*\b|\bnaturaliz\w*|\bgood\s+moral\b"
                       r"|\btranscripts?\b|\bevidence\b|\bproof\b|\bpublic\s+charge\b")),
     # SSA: Social Security cards and benefits (asking for the SSN on the I-765 is USCIS's).
     _Rule(Referral(*_SSA, "a Social Security card or benefits"), _rx(r"""
@@ -155,7 +158,7 @@ _RULES: tuple[_Rule, ...] = (
           \b(?:payments?|checks?|stopped|cut\s+off|apply\w*|sign\w*\s+up|increase\w*)\b
         | \b(?:apply\w*\s+for|sign\w*\s+up\s+for|check\w*|when\s+will\s+(?:i|he|she|they)\s+get|increase\w*)\b .{0,40}
           \b(?:SSI|SSDI|medicare)\b
-    """), unless=_rx(r"\bI-765\b|\bEAD\b|\bwork\s+permit\b|\bemployment\s+authori[sz]ation\b|\bI-485\b|\bI-9\b"
+    """), unless=_rx(r"\bEAD\b|\bwork\s+permit\b|\bemployment\s+authori[sz]ation\b|\bI-9\b"
                       r"|\beligib\w*|\bqualif\w*|\bentitled\b|\breceiv\w*|\bcredits?\b|\bquarters\b|"
                       + _PUBLIC_CHARGE)),
     # State and local agencies: public-benefit enrolment, driving licences and state IDs.
@@ -186,8 +189,7 @@ _RULES: tuple[_Rule, ...] = (
         | \bnotice\s+to\s+appear\b .{{0,60}} \b(?:no\s+date|hearing\s+date|date\s+of\s+(?:the|my|his|her)\s+hearing)
         | \b(?:when|date)\b .{{0,20}} \b(?:my|his|her|their|our)\s+(?:next\s+)?(?:court\s+)?hearing\b
     """),
-          unless=_rx(r"\bjurisdiction\b|\bUSCIS\b|\bI-\d{2,3}\b|\bclock\b|\bEAD\b|\bwork\s+permit\b"
-                     r"|\bemployment\s+authori[sz]ation\b")),
+          unless=_rx(r"\bjurisdiction\b|\bclock\b|\bEAD\b|\bwork\s+permit\b|\bemployment\s+authori[sz]ation\b")),
     # ICE: detention, bonds, check-ins, removal; and SEVP, which collects the SEVIS I-901 fee.
     _Rule(Referral(*_ICE, "detention, a bond, a check-in or removal"), _rx(r"""
         \bdetainee\s+locator\b | \bICE\s+(?:custody|detention|check-?\s?ins?|office|officers?|agents?|raid\w*)\b
@@ -209,7 +211,7 @@ _RULES: tuple[_Rule, ...] = (
         \b(?:isn'?t|not|never|hasn'?t|stopped)\s+(?:been\s+)?pa(?:ying|id)\b .{0,60} \bwages?\b | \bwage\s+theft\b
         | \bunpaid\s+wages\b
         | \b(?:report|complain\w*)\b .{0,40} \bemployer\b .{0,40} \b(?:wages?|pay|paid|paying|overtime)\b
-    """), unless=_rx(r"\bI-\d{3}\w*|\bUSCIS\b|\bpetition\w*")),
+    """), unless=_rx(r"\bpetition\w*")),
     _Rule(Referral(*_DOL, "a labor certification, prevailing wage or LCA case"), _rx(r"""
         \bFLAG\s+(?:account|system|portal)\b
         | \b(?:submit|file)\w*\s+(?:the\s+|a\s+)?(?:ETA-?\s?)?(?:9089|9035|9141)\b |
@@ -221,11 +223,12 @@ _RULES: tuple[_Rule, ...] = (
              |how\s+(?:to|do|does|can)\s+(?:\w+\s+){0,3}file|fix\w*|correct\w*|amend\w*)\b .{0,50}
           \b(?:PERM|labor\s+certifications?|prevailing\s+wage\s+determinations?|PWD|LCA
              |labor\s+condition\s+applications?)\b
-    """), unless=_rx(r"245\s*\(i\)|grandfather\w*|\bI-140\b|\bI-485\b|\bI-129\b|\bUSCIS\b|schedule\s+A\b")),
+    """), unless=_rx(r"245\s*\(i\)|grandfather\w*|schedule\s+A\b")),
 )
 
 
-# USCIS's own matters. I-94 (CBP's record) and I-901 (ICE's SEVIS fee) are other agencies' forms;
+# USCIS's own matters, checked before any rule (so no rule repeats them in its `unless`). I-94
+# (CBP's record) and I-901 (ICE's SEVIS fee) are other agencies' forms;
 # bare numbers are only those of USCIS forms that are not also everyday quantities.
 _USCIS_MATTER = _rx(r"""
     \bUSCIS\b | \b[IN]-?\s?(?!94\b|901\b)\d{2,3}[A-Z]?\b | \b(?:485|765|130|140|131|751|864|589)\b

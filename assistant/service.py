@@ -24,7 +24,7 @@ from assistant.identifiers import extract_identifiers
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
-from assistant.redact import carries_case_identifier, is_case_specific, redact
+from assistant.redact import asks_after_own_case, carries_case_identifier, redact
 from assistant.referrals import find_referral
 from assistant.section_merge import SectionMerger, position_of
 from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
@@ -144,16 +144,17 @@ class Assistant:
         # A case identifier always escalates (and is never echoed); otherwise a question another
         # agency handles is referred there before "my ..." phrasing counts as a case lookup
         # ("status of my tax refund" is the IRS's, not a USCIS case).
-        referral = None
-        if self.settings.refer_other_agencies and not carries_case_identifier(text):
-            referral = find_referral(text)
-        if referral is None and is_case_specific(text):
-            return Answer(shown, True, 0.0, "", [], latency_ms=(time.perf_counter() - started) * 1000,
-                          id=qid, message=ESCALATE_CASE_SPECIFIC, reason="case-specific")
-        if referral is not None:
-            return Answer(shown, True, 0.0, "", [], latency_ms=(time.perf_counter() - started) * 1000,
-                          id=qid, message=referral.message, reason="other-agency",
-                          referral={"agency": referral.agency, "name": referral.name, "where": referral.where})
+        has_identifier = carries_case_identifier(text)
+        referral = find_referral(text) if self.settings.refer_other_agencies and not has_identifier else None
+        if referral is not None or has_identifier or asks_after_own_case(text):
+            # Answered before any search: nothing is retrieved or quoted.
+            escalation = Answer(shown, True, 0.0, "", [], id=qid, message=ESCALATE_CASE_SPECIFIC,
+                                reason="case-specific")
+            if referral is not None:
+                escalation.message, escalation.reason = referral.message, "other-agency"
+                escalation.referral = referral.contact()
+            escalation.latency_ms = (time.perf_counter() - started) * 1000
+            return escalation
         with self._lock:
             self._ensure_current()
             self._pipeline.get_component("answer").top_k = top_k or self.settings.top_k

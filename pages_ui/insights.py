@@ -33,7 +33,7 @@ summary = query_summary(queries)
 a, b, c, d, e = st.columns(5)
 a.metric("Questions asked", summary["asked"])
 b.metric("Answered", f"{summary['share_answered']:.0%}")
-c.metric("Not covered", summary["abstained"] - summary["case_specific"] - summary["referred"])
+c.metric("Not covered", summary["not_covered"])
 d.metric("Case-specific (escalated)", summary["case_specific"])
 e.metric("Referred to another agency", summary["referred"])
 
