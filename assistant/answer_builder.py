@@ -2,59 +2,41 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from haystack import Document, component
 
+from assistant.answer_model import AnswerModel
 from assistant.answer_type import expected_types, provides_any
 from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
-from assistant.section_merge import body_of
-from assistant.sentences import split_sentences
+from assistant.sentence_features import (
+    Candidate,
+    Evidence,
+    body_offset,
+    candidates_of,
+    clause_spans,
+    fill_features,
+    is_boilerplate,
+    is_lead_in,
+    list_end,
+    named_terms,
+)
+from assistant.sentence_vectors import SentenceVectors
 from assistant.term_stats import TermStats
 from ingest.forms import find_forms
 
 MAX_SENTENCES = 3
 PASSAGES_FOR_SENTENCES = 3
-MIN_SENTENCE_CHARS = 25
-
-
-@dataclass
-class _Candidate:
-    doc_rank: int
-    start: int
-    end: int
-    text: str
-    score: float
-
-
-def _capitalised_share(words: list[str]) -> float:
-    core = [w.lstrip("([\"'“‘-–—") for w in words]
-    core = [w for w in core if w]
-    return sum(1 for w in core if w[0].isupper() or w[0].isdigit()) / len(core) if core else 1.0
-
-
-def _heading_line(line: str) -> bool:
-    words = line.split()
-    if not words:
-        return True
-    end = line.rstrip()[-1]
-    if end == ":":
-        return len(words) <= 4  # a label ("Affected Sections:"), not a lead-in sentence
-    if end in ".?!;,":
-        return False
-    if end == ")":  # "... Vaccination Record (Form I-693)" is a title; "... (see Part 2)" is not
-        return len(words) > 8 and _capitalised_share(words) >= 0.75
-    return len(words) <= 8 or (len(words) <= 20 and _capitalised_share(words) >= 0.6)
-
-
-def _looks_like_heading(text: str) -> bool:
-    """Heading lines, not sentences: short lines without closing punctuation ("(B) Outstanding
-    professors and researchers"), title-cased lines ("POLICY ALERT - COVID-19 Vaccination
-    Requirement for ..."), and lists of them under a label ("Affected Sections:")."""
-    return all(_heading_line(line) for line in text.splitlines())
+# A further sentence joins the answer only when the model rates it nearly as likely to state the
+# fact as the best one: agents read the answer aloud, so it stays short.
+FOLLOW_SHARE = 0.45
+MAX_ANSWER_WORDS = 120
+# A sentence longer than this is quoted down to its answering run of clauses of at most
+# CLAUSE_WINDOW_WORDS (measured on the training questions: clipping shorter sentences lost facts).
+MAX_SENTENCE_WORDS = 100
+CLAUSE_WINDOW_WORDS = 60
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -74,30 +56,12 @@ def _heading(doc: Document) -> str:
     return str(doc.meta.get("heading") or doc.meta.get("title") or "")
 
 
-def body_offset(doc: Document) -> int:
-    """Where the passage body starts: after the heading line carried into each chunk."""
-    heading, _ = body_of(doc)
-    return len(heading) + 1 if heading else 0
-
-
 def cosine(a: Any, b: Any) -> float:
     if a is None or b is None or len(a) == 0 or len(b) == 0:
         return 0.0
     va, vb = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
     denom = float(np.linalg.norm(va) * np.linalg.norm(vb))
     return float(va @ vb / denom) if denom else 0.0
-
-
-def confidence_from(dense: float, lexical: float) -> float:
-    """Map the top passage's dense similarity and lexical coverage to [0, 1].
-
-    A logistic of a weighted sum: MiniLM cosines for on-topic passages sit around 0.5–0.8 and
-    off-topic ones around 0.1–0.4; lexical coverage is the share of the question's IDF mass the
-    passage contains. The abstention threshold on this value is calibrated by `policydesk eval
-    --calibrate` on a labelled set, not guessed here.
-    """
-    z = 7.0 * (dense - 0.42) + 4.0 * (lexical - 0.5)
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 def to_citation(doc: Document, rank: int) -> Citation:
@@ -130,53 +94,74 @@ def point_at_answer(citation: Citation, doc: Document) -> None:
 
 @component
 class CitedAnswerBuilder:
-    """Choose 1–3 answering sentences from the top passages and attach numbered citations.
+    """Choose the sentences of the top passages that answer the question, and cite them.
 
-    Every answer sentence is a verbatim substring of the cited passage's indexed text; its
-    marker [n] is the citation's rank. Below `threshold` confidence the answer abstains.
+    Every candidate sentence is scored by the fitted sentence model (assistant.answer_model) from
+    its similarity to the question (MiniLM vectors embedded at ingest), the question's terms it
+    and its heading contain, its passage's rank and similarity, and what it is (a pointer
+    elsewhere, a list lead-in, a long statute sentence, a sentence stating an asked-for amount or
+    date). The best one leads; others join only when nearly as likely. Pointers ("For more
+    information, visit ...") never lead; a lead-in is quoted with its list items; a long sentence
+    is quoted down to its answering clause. Every quoted span is a verbatim slice of the cited
+    passage's indexed text, followed by its marker [n] (the citation's rank).
+
+    The confidence is the fitted confidence model's probability that the answer is right; below
+    `threshold` the answer abstains.
     """
 
-    def __init__(self, threshold: float = 0.5, top_k: int = 5) -> None:
+    def __init__(self, threshold: float = 0.5, top_k: int = 5, model: AnswerModel | None = None,
+                 answer_types: bool = True) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         self.threshold = threshold
         self.top_k = top_k
+        self.model = model or AnswerModel()
+        # Off: no sentence is required to state an asked-for amount, duration or date (ablation).
+        self.answer_types = answer_types
         self.term_stats: TermStats | None = None
         self.known_forms: set[str] | None = None  # every form number tagged on an indexed chunk
         # chunk id -> dense vector, loaded with the index: retrievers don't return vectors because
         # Haystack deep-copies every document between components (~200 ms a question at k=20).
         self.vectors: dict[str, np.ndarray] = {}
+        self.sentence_vectors: SentenceVectors | None = None
 
     def _overlap(self, query_tokens: list[int], text: str) -> float:
         if self.term_stats is None:
             return 0.0
         return self.term_stats.weighted_overlap(query_tokens, text)
 
-    def _candidates(self, docs: list[Document], query_tokens: list[int], dense: list[float]) -> list[_Candidate]:
-        out: list[_Candidate] = []
-        shown = {str(d.meta.get("cite") or "") for d in docs}
-        for rank, doc in enumerate(docs[:PASSAGES_FOR_SENTENCES]):
-            if doc.meta.get("later_update") in shown:
-                # A newer update to the same section is among these passages: quoting this one
-                # next to it would state guidance that may have been replaced ("requires COVID-19
-                # vaccination records" after "removes the COVID-19 vaccination requirement").
-                continue
-            # Footnotes back up the guidance (citations, history); they answer only when nothing
-            # in the guidance itself does.
-            penalty = 0.15 if doc.meta.get("footnotes") else 0.0
-            content = doc.content or ""
-            offset = body_offset(doc)
-            for span in split_sentences(content[offset:]):
-                if len(span.text) < MIN_SENTENCE_CHARS or _looks_like_heading(span.text):
-                    continue
-                lexical = self._overlap(query_tokens, span.text)
-                score = 0.65 * lexical + 0.35 * dense[rank] - 0.05 * rank - penalty
-                out.append(_Candidate(rank, offset + span.start, offset + span.end, span.text, score))
-        return out
+    def _rare_missing(self, tokens: list[int], docs: list[Document]) -> float:
+        """How rare the rarest question term is that none of the passages contains: "Venezuela" in a
+        question whose passages are all about Ukraine says the pages may not answer it."""
+        if self.term_stats is None or not tokens:
+            return 0.0
+        stats = self.term_stats
+        present = frozenset().union(*(stats.tokens(d.content or "") for d in docs))
+        return max((stats.idf(t) for t in set(tokens) - present), default=0.0) / 10.0
 
-    @component.output_types(answer=Answer)
+    def _sentence_cos(self, query: np.ndarray | None, cands: list[Candidate]) -> np.ndarray:
+        if query is None or self.sentence_vectors is None or not cands:
+            return np.zeros(len(cands))
+        return self.sentence_vectors.get([c.text for c in cands]) @ query
+
+    def _clip(self, cand: Candidate, tokens: list[int], query: np.ndarray | None) -> None:
+        """A sentence too long to read out (a statute's 150-word proviso) is quoted down to the run of
+        clauses that answers: the one closest to the question (MiniLM cosine plus term coverage).
+        Still verbatim: the run is a slice of the sentence."""
+        spans = clause_spans(cand.text, CLAUSE_WINDOW_WORDS)
+        if len(spans) < 2:
+            return
+        texts = [cand.text[s:e] for s, e in spans]
+        scores = np.array([self._overlap(tokens, t) for t in texts])
+        if query is not None and self.sentence_vectors is not None:
+            scores = scores + self.sentence_vectors.get(texts) @ query
+        start, end = spans[int(np.argmax(scores))]
+        cand.start, cand.end = cand.start + start, cand.start + end
+        cand.text = cand.text[start:end]
+
+    @component.output_types(answer=Answer, candidates=list[Candidate], evidence=dict[str, float])
     def run(
         self,
         question: str,
@@ -189,47 +174,86 @@ class CitedAnswerBuilder:
         threshold = self.threshold if threshold is None else threshold
         docs = documents[: self.top_k]
         citations = [to_citation(d, i + 1) for i, d in enumerate(docs)]
+
+        def abstain(confidence: float, message: str = ESCALATE_NOT_COVERED, cands: list[Candidate] | None = None,
+                    evidence: dict[str, float] | None = None) -> dict[str, Any]:
+            return {"answer": Answer(question, True, confidence, "", citations, message=message,
+                                     reason="not-covered"), "candidates": cands or [], "evidence": evidence or {}}
+
         if not docs:
-            return {"answer": Answer(question, True, 0.0, "", [], message=ESCALATE_NOT_COVERED,
-                                     reason="not-covered")}
+            return abstain(0.0)
         if forms and self.known_forms is not None and not set(forms) & self.known_forms:
             # The question is about a form no indexed page mentions: whatever ranks first is
             # about something else, however similar it sounds.
             missing = ", ".join(f"Form {f}" for f in forms)
-            return {"answer": Answer(question, True, 0.0, "", citations, reason="not-covered",
-                                     message=f"{ESCALATE_NOT_COVERED} ({missing} is not in the indexed pages.)")}
+            return abstain(0.0, f"{ESCALATE_NOT_COVERED} ({missing} is not in the indexed pages.)")
         tokens = query_tokens or []
-        dense = [cosine(query_embedding, d.embedding or self.vectors.get(d.id)) for d in docs]
-        confidence = confidence_from(dense[0], self._overlap(tokens, docs[0].content or ""))
-        if confidence < threshold:
-            return {"answer": Answer(question, True, confidence, "", citations,
-                                     message=ESCALATE_NOT_COVERED, reason="not-covered")}
-        candidates = sorted(self._candidates(docs, tokens, dense), key=lambda c: -c.score)
-        kinds = expected_types(question)
+        query = None if query_embedding is None else np.asarray(query_embedding, dtype=np.float32)
+        passage_cos = [cosine(query, d.embedding or self.vectors.get(d.id)) for d in docs]
+        shown = {str(d.meta.get("cite") or "") for d in docs}
+        # A newer update to the same section is among these passages: quoting this one next to it
+        # would state guidance that may have been replaced.
+        skip = {r for r, d in enumerate(docs) if d.meta.get("later_update") in shown}
+        skip |= set(range(PASSAGES_FOR_SENTENCES, len(docs)))
+        cands = candidates_of(docs, skip)
+        kinds = expected_types(question) if self.answer_types else set()
+        fill_features(cands, docs, Evidence(question, tokens, self._sentence_cos(query, cands), passage_cos, kinds,
+                                            set(forms or []), self.term_stats))
+        if cands:
+            for cand, p in zip(cands, self.model.sentence_probabilities(np.stack([c.features for c in cands])),
+                               strict=True):
+                cand.probability = float(p)
+        ranked = sorted(cands, key=lambda c: (-c.probability, c.doc_rank, c.start))
         if kinds:
             # Only sentences that can state what was asked (an amount, a duration, a date) answer it.
-            candidates = [c for c in candidates if provides_any(c.text, kinds)
-                          or (c.doc_rank == 0 and _dated_by_citation(docs[0], kinds))]
+            ranked = [c for c in ranked if provides_any(c.text, kinds)
+                      or (c.doc_rank == 0 and _dated_by_citation(docs[0], kinds))]
         if "amount" in kinds and forms:
             # A fee is some form's fee: "$0" or "$200" under another form's heading is no answer to
             # "what is the N-400 fee". The sentence, or the heading it sits under, names the form.
             wanted = set(forms)
-            candidates = [c for c in candidates if wanted & set(find_forms(f"{c.text} {_heading(docs[c.doc_rank])}"))]
-        chosen: list[_Candidate] = []
-        for cand in candidates:
-            if len(chosen) == MAX_SENTENCES or (chosen and cand.score < 0.8 * chosen[0].score):
+            ranked = [c for c in ranked if wanted & set(find_forms(f"{c.text} {_heading(docs[c.doc_rank])}"))]
+        leaders = [c for c in ranked if not is_boilerplate(c.text)]
+        best = leaders[0] if leaders else None
+        quoted_text = " ".join(d.content or "" for d in docs[:PASSAGES_FOR_SENTENCES]).lower()
+        evidence = {
+            "bias": 1.0,
+            "best_p": best.probability if best else 0.0,
+            "best_cos": best.feature("cos") if best else 0.0,
+            "passage_cos": passage_cos[0],
+            "passage_lex": self._overlap(tokens, docs[0].content or ""),
+            "rare_missing": self._rare_missing(tokens, docs[:PASSAGES_FOR_SENTENCES]),
+            "name_missing": float(any(name.lower() not in quoted_text for name in named_terms(question))),
+            "type_asked_found": float(bool(kinds) and best is not None),
+        }
+        confidence = self.model.confidence_of(evidence)
+        if best is None or confidence < threshold:
+            return abstain(confidence, cands=cands, evidence=evidence)
+        chosen = [best]
+        words = len(best.text.split())
+        for cand in ranked:
+            if len(chosen) == MAX_SENTENCES or cand.probability < FOLLOW_SHARE * best.probability:
                 break
-            if any(_near_duplicate(c.text, cand.text) for c in chosen):
+            if cand is best or any(_near_duplicate(c.text, cand.text) for c in chosen):
                 continue  # table rows from one template ("If you live in: ... Mail your form to: ...")
+            if words + len(cand.text.split()) > MAX_ANSWER_WORDS:
+                continue
             chosen.append(cand)
-        if not chosen:
-            return {"answer": Answer(question, True, confidence, "", citations,
-                                     message=ESCALATE_NOT_COVERED, reason="not-covered")}
+            words += len(cand.text.split())
+        quoted = [replace(c) for c in chosen]
+        for cand in quoted:
+            content = docs[cand.doc_rank].content or ""
+            if is_lead_in(cand.text):
+                cand.end = list_end(content, cand.end)
+                cand.text = content[cand.start:cand.end]
+            elif len(cand.text.split()) > MAX_SENTENCE_WORDS:
+                self._clip(cand, tokens, query)
         # Read in passage order, then document order, so the answer flows as the source does.
-        chosen.sort(key=lambda c: (c.doc_rank, c.start))
-        for cand in chosen:
+        quoted.sort(key=lambda c: (c.doc_rank, c.start))
+        for cand in quoted:
             citations[cand.doc_rank].highlights.append([cand.start, cand.end])
         for citation, doc in zip(citations, docs, strict=False):
             point_at_answer(citation, doc)
-        text = " ".join(f"{c.text} [{c.doc_rank + 1}]" for c in chosen)
-        return {"answer": Answer(question, False, confidence, text, citations)}
+        text = " ".join(f"{c.text} [{c.doc_rank + 1}]" for c in quoted)
+        return {"answer": Answer(question, False, confidence, text, citations), "candidates": cands,
+                "evidence": evidence}

@@ -32,7 +32,7 @@ EXPECTS = {
     "amount": re.compile(
         r"\bhow much (?:is|are|does|do|did|will|would|should|money|to pay)\b|\bhow much\W*$"
         r"|\b(?:cost|costs|price|prices)\b|\bwhat(?:'s|’s| is| are) \d[\d.]* ?(?:%|percent) of\b"
-        r"|\bwhat(?:'s|’s| is| are)(?: the| a)?(?: [\w-]+){0,3} fees?\b(?! waiver)"
+        r"|\bwhat(?:'s|’s|s| is| are)(?: the| a)?(?: [\w-]+){0,3} fees?\b(?! waiver)"
         r"|\b(?:filing|biometrics?|application|petition) fees?\b(?! waiver)(?=.*\b(?:what|which|how)\b)",
         re.I,
     ),
@@ -63,7 +63,9 @@ PROVIDES = {
     ),
     "duration": re.compile(
         rf"\b{_QUANTITY}[\s-]+{_UNIT}\b|\b(?:at least|up to|no later than|within) {_QUANTITY}\b"
-        r"|\b(?:immediately|indefinitely|until (?:the|your|a|an) \w+)\b",
+        r"|\b(?:immediately|indefinitely|until (?:the|your|a|an) \w+)\b"
+        # "how long is it valid" is answered by when it ends: "extended through April 19, 2026"
+        rf"|\b(?:through|until|till|expires? on|ends? on)\s+(?:{_MONTHS})\.?\s+\d",
         re.I,
     ),
     "processing": re.compile(

@@ -86,7 +86,8 @@ def ingest(
     typer.echo(f"index version {report.version} is now serving")
     typer.echo(f"pages seen {report.pages_seen}, indexed {report.pages_indexed}, skipped {len(report.skipped)}; "
                f"documents {report.documents}; chunks {report.chunks} "
-               f"(embedded {report.embedded}, from cache {report.from_cache})")
+               f"(embedded {report.embedded}, from cache {report.from_cache}); "
+               f"answer sentences newly embedded {report.sentences_embedded}")
     typer.echo("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in report.seconds.items()))
     for skip in report.skipped:
         typer.echo(f"  skipped {skip.source}: {skip.reason}")
@@ -204,18 +205,52 @@ def batch(
 
 @app.command(name="eval")
 def evaluate(
-    questions: Annotated[Path, typer.Option("--questions", "-q", exists=True, dir_okay=False)],
+    questions: Annotated[list[Path], typer.Option("--questions", "-q", exists=True, dir_okay=False,
+                                                  help="A labelled question set; repeatable (reported side by side).")],
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=50)] = 5,
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    calibrate: Annotated[bool, typer.Option("--calibrate", help="Choose and save the abstention threshold.")] = False,
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate", help="Choose and save the abstention threshold on the FIRST question set.")] = False,
+    fit: Annotated[bool, typer.Option(
+        "--fit", help="Fit the sentence and confidence models on ALL the given (training) sets, then stop.")] = False,
+    ablate: Annotated[bool, typer.Option(
+        "--ablate", help="Measure the pipeline with each rule or fitted part turned off, per set.")] = False,
 ) -> None:
-    """Retrieval and abstention metrics on a labelled question set (hybrid vs BM25 vs dense)."""
-    from assistant.evaluate import format_report, run_evaluation
+    """Retrieval, answer-text and abstention metrics on labelled question sets (hybrid vs BM25 vs dense)."""
+    from assistant.evaluate import format_comparison, format_report, run_evaluation
 
     settings = _settings()
     _assistant(settings).close()  # fail early and clearly when there is no index
-    report = run_evaluation(settings, questions, top_k=top_k, calibrate=calibrate)
-    typer.echo(json.dumps(report, indent=1) if as_json else format_report(report))
+    if fit:
+        from assistant.fit_answers import fit_answer_models
+
+        try:
+            fitted = fit_answer_models(settings, questions)
+        except ValueError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+        typer.echo(json.dumps(fitted, indent=1) if as_json else
+                   f"answer models fitted on {len(questions)} set(s) -> {settings.answer_model_file}\n"
+                   + "\n".join(f"  {k}: {v:.4f}" if isinstance(v, float) else f"  {k}: {v}" for k, v in fitted.items()))
+        return
+    if ablate:
+        from assistant.ablation import format_ablation, run_ablation
+
+        for path in questions:
+            table = run_ablation(settings, path)
+            typer.echo(json.dumps(table, indent=1) if as_json else format_ablation(path.name, table) + "\n")
+        return
+    reports = []
+    for i, path in enumerate(questions):
+        reports.append(run_evaluation(settings, path, top_k=top_k, calibrate=calibrate and i == 0))
+        if calibrate and i == 0:  # the other sets are measured at the threshold just chosen
+            settings = settings.model_copy(update={"abstain_threshold": reports[0]["threshold"]})
+    if as_json:
+        typer.echo(json.dumps(reports if len(reports) > 1 else reports[0], indent=1))
+        return
+    for path, report in zip(questions, reports, strict=True):
+        typer.echo(f"== {path}\n{format_report(report)}\n")
+    if len(reports) > 1:
+        typer.echo(format_comparison([p.name for p in questions], reports))
 
 
 @app.command(name="app")

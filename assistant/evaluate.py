@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.batch import read_question_lines
 from assistant.calibration import choose_threshold, save_calibration, threshold_curve
+from assistant.eval_answers import answer_metrics, reliability_curve
 from assistant.service import Assistant
 from ingest.settings import Settings
 
@@ -144,12 +145,17 @@ def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrat
     report["abstention"] = {k: point[k] for k in ("precision", "recall", "false_abstention")}
 
     tops: dict[str, list[str | None]] = {}
+    said: dict[str, list[str | None]] = {}  # the sentences read out, markers aside
     for r, a in answers:
         if r.get("group"):
             abstains = a.abstained or a.confidence < threshold
             tops.setdefault(r["group"], []).append(None if abstains or not a.citations else a.citations[0].cite)
+            said.setdefault(r["group"], []).append(None if abstains else re.sub(r"\s*\[\d+\]", "", a.text))
     report["group_agreement"] = group_agreement(tops)
+    report["group_answer_agreement"] = group_agreement(said)
     report["referrals"] = referral_metrics(answers)
+    report["answers"] = answer_metrics(answers, threshold)
+    report["reliability"] = reliability_curve(answers)
     report["latency_ms"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
     report["misses"] = [d for d in details if d["rank"] is None or d["rank"] > 5]
     hybrid.close()
@@ -165,6 +171,18 @@ def _referral_lines(ref: dict[str, Any] | None) -> list[str]:
         lines.append("  referred away wrongly: " + ", ".join(ref["wrongly_referred"]))
     if ref["missed"]:
         lines.append("  not referred (or to another agency): " + ", ".join(ref["missed"]))
+    return lines
+
+
+def _answer_lines(ans: dict[str, Any] | None, reliability: list[dict[str, Any]] | None) -> list[str]:
+    if not ans or not ans["answerable_judged"]:
+        return []
+    lines = [f"answer text ({ans['answerable_judged']} answerable questions judged by their fact phrases): "
+             f"{ans['carries_fact']:.3f} carry the fact, {ans['answered_without_fact']:.3f} answered without it, "
+             f"{ans['abstained']:.3f} abstained"]
+    if reliability:
+        cells = [f"{b['bucket']} {b['right']}/{b['answered']}" for b in reliability if b["answered"]]
+        lines.append("reliability (confidence bucket: right/answered): " + ", ".join(cells))
     return lines
 
 
@@ -186,7 +204,9 @@ def format_report(report: dict[str, Any]) -> str:
         "",
         f"abstention threshold {report['threshold']:.3f}: precision {ab['precision']:.3f}, "
         f"recall {ab['recall']:.3f} (unanswerable abstained), false-abstention {ab['false_abstention']:.3f}",
-        f"paraphrase groups agreeing on the top-1 citation: {report['group_agreement']:.3f}",
+        f"paraphrase groups agreeing on the top-1 citation: {report['group_agreement']:.3f}; "
+        f"on the answer sentences: {report['group_answer_agreement']:.3f}",
+        *_answer_lines(report.get("answers"), report.get("reliability")),
         *_referral_lines(report.get("referrals")),
         f"latency (warm ask): p50 {report['latency_ms']['p50']:.1f} ms, p95 {report['latency_ms']['p95']:.1f} ms",
     ]
@@ -196,3 +216,24 @@ def format_report(report: dict[str, Any]) -> str:
                      + ", ".join(f"{m['id']}" for m in report["misses"]))
     return "\n".join(lines)
 
+
+
+def format_comparison(names: list[str], reports: list[dict[str, Any]]) -> str:
+    """The headline figures of several question sets side by side (dev, training, held-out)."""
+    rows = [
+        ("Recall@5 (hybrid)", lambda r: r["retrieval"]["hybrid"]["recall@5"]),
+        ("MRR@10 (hybrid)", lambda r: r["retrieval"]["hybrid"]["mrr@10"]),
+        ("answer carries the fact", lambda r: r["answers"]["carries_fact"]),
+        ("answered without the fact", lambda r: r["answers"]["answered_without_fact"]),
+        ("unanswerable abstained", lambda r: r["abstention"]["recall"]),
+        ("answerable abstained", lambda r: r["abstention"]["false_abstention"]),
+        ("groups agreeing: top source", lambda r: r["group_agreement"]),
+        ("groups agreeing: sentences", lambda r: r["group_answer_agreement"]),
+        ("latency p50 ms", lambda r: r["latency_ms"]["p50"]),
+        ("latency p95 ms", lambda r: r["latency_ms"]["p95"]),
+    ]
+    width = max(12, *(len(n) for n in names))
+    lines = [f"{'':<28}" + "".join(f"{n:>{width + 2}}" for n in names)]
+    for label, get in rows:
+        lines.append(f"{label:<28}" + "".join(f"{get(r):>{width + 2}.3f}" for r in reports))
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from haystack import Pipeline
 from haystack.components.joiners import DocumentJoiner
 
 from assistant.answer_builder import CitedAnswerBuilder
+from assistant.answer_model import AnswerModel
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.section_merge import SectionMerger
 from assistant.sparse_index import InMemorySparseRetriever
@@ -48,7 +49,9 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     pipe.add_component("rescore", PassageRescorer(coverage_weight=settings.coverage_weight))
     pipe.add_component("newer", NewerGuidanceFirst(window=settings.newer_guidance_window))
     pipe.add_component("merge", SectionMerger(max_chunks=settings.merge_chunks))
-    pipe.add_component("answer", CitedAnswerBuilder(threshold=settings.abstain_threshold, top_k=settings.top_k))
+    pipe.add_component("answer", CitedAnswerBuilder(
+        threshold=settings.abstain_threshold, top_k=settings.top_k,
+        model=AnswerModel.load(settings.answer_model_file), answer_types=settings.answer_types))
     if mode in ("hybrid", "dense"):
         pipe.add_component("dense", QdrantEmbeddingRetriever(document_store, top_k=k))
         pipe.connect("embedder.embedding", "dense.query_embedding")

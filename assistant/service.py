@@ -27,9 +27,11 @@ from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
 from assistant.redact import asks_after_own_case, carries_case_identifier, redact
 from assistant.referrals import find_referral
 from assistant.section_merge import SectionMerger, position_of
+from assistant.sentence_vectors import SentenceVectors
 from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
 from assistant.term_stats import TermStats
 from ingest.index_store import IndexVersion, VersionRegistry, close_store
+from ingest.indexing import embedding_cache_for
 from ingest.settings import Settings
 
 
@@ -108,6 +110,10 @@ class Assistant:
         merger = cast(SectionMerger, pipeline.get_component("merge"))
         merger.chunks = {pos: d for d in docs if (pos := position_of(d)) is not None}
         builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
+        backend = pipeline.get_component("embedder").embedding_backend
+        builder.sentence_vectors = SentenceVectors(
+            embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
+            lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
         old_store, old_copy = self._store, self._copy
         self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline
         self._release(old_store, old_copy)
@@ -124,6 +130,11 @@ class Assistant:
             self._release(self._store, self._copy)
             self._version = self._store = self._copy = self._pipeline = None
 
+    def pipeline_component(self, name: str) -> Any:
+        """A component of the serving version's query pipeline (for evaluation and fitting)."""
+        self._ensure_current()
+        return self._pipeline.get_component(name)
+
     @property
     def document_store(self) -> Any:
         self._ensure_current()
@@ -138,6 +149,18 @@ class Assistant:
         qid: str | None = None,
         threshold: float | None = None,
     ) -> Answer:
+        return self.explain(question, top_k, filters, qid, threshold)[0]
+
+    def explain(
+        self,
+        question: object,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+        qid: str | None = None,
+        threshold: float | None = None,
+    ) -> tuple[Answer, dict[str, Any]]:
+        """The answer, and what the answer builder weighed: its candidate sentences with their
+        features (`candidates`) and the confidence features (`evidence`); `eval --fit` learns from them."""
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         shown = redact(text)
@@ -154,7 +177,7 @@ class Assistant:
                 escalation.message, escalation.reason = referral.message, "other-agency"
                 escalation.referral = referral.contact()
             escalation.latency_ms = (time.perf_counter() - started) * 1000
-            return escalation
+            return escalation, {"candidates": [], "evidence": {}}
         with self._lock:
             self._ensure_current()
             self._pipeline.get_component("answer").top_k = top_k or self.settings.top_k
@@ -164,12 +187,16 @@ class Assistant:
         answer: Answer = out["answer"]["answer"]
         answer.id = qid
         answer.latency_ms = (time.perf_counter() - started) * 1000
-        return answer
+        return answer, out["answer"]
 
     def _inputs(self, text: str, filters: SearchFilters | None) -> dict[str, Any]:
         """Pipeline inputs: identifiers spelled canonically, acronyms spelled out, call context dropped."""
         ids = extract_identifiers(text)
-        query = expand_acronyms(strip_call_context(ids.normalised_text))
+        query = ids.normalised_text
+        if self.settings.strip_call_context:
+            query = strip_call_context(query)
+        if self.settings.expand_acronyms:
+            query = expand_acronyms(query)
         inputs: dict[str, Any] = {
             "embedder": {"text": query},
             "sparse": {"text": query},

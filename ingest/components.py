@@ -6,7 +6,9 @@ from typing import Any
 
 from haystack import Document, component
 
+from ingest.chunk import sha256_text
 from ingest.embedding_cache import EmbeddingCache
+from ingest.sentences import answer_sentences, chunk_body
 from ingest.sparse import Bm25Encoder
 
 
@@ -75,6 +77,30 @@ class CachedDocumentEmbedder:
             "embedded": len(missing),
             "from_cache": len(documents) - len(missing),
         }
+
+
+@component
+class CachedSentenceEmbedder:
+    """Embeds every sentence a chunk could be quoted by into the embedding cache, keyed by the
+    sentence's own hash, so answers can compare a question with each candidate sentence without
+    embedding sentences while the agent waits. Documents pass through unchanged; an unchanged
+    page costs nothing (all its sentences are cached)."""
+
+    def __init__(self, embedder: CachedDocumentEmbedder) -> None:
+        self.embedder = embedder  # the chunk embedder: same model, same cache, loaded once
+
+    def warm_up(self) -> None:
+        """Nothing to load up front (see CachedDocumentEmbedder.warm_up)."""
+
+    @component.output_types(documents=list[Document], embedded=int, from_cache=int)
+    def run(self, documents: list[Document]) -> dict:
+        sentences: dict[str, str] = {}
+        for d in documents:
+            for span in answer_sentences(chunk_body(d.content or "", d.meta.get("heading"))):
+                sentences.setdefault(sha256_text(span.text), span.text)
+        pseudo = [Document(id=sha, content=text, meta={"content_sha256": sha}) for sha, text in sentences.items()]
+        out = self.embedder.run(pseudo) if pseudo else {"embedded": 0, "from_cache": 0}
+        return {"documents": documents, "embedded": out["embedded"], "from_cache": out["from_cache"]}
 
 
 @component

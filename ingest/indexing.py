@@ -8,7 +8,7 @@ from haystack import Pipeline
 from haystack.components.writers import DocumentWriter
 from haystack.document_stores.types import DuplicatePolicy
 
-from ingest.components import Bm25DocumentEncoder, CachedDocumentEmbedder
+from ingest.components import Bm25DocumentEncoder, CachedDocumentEmbedder, CachedSentenceEmbedder
 from ingest.embedding_cache import EmbeddingCache
 from ingest.settings import EMBEDDING_DIM, Settings
 
@@ -24,22 +24,23 @@ def build_indexing_pipeline(
 ) -> Pipeline:
     """The one indexing pipeline used by the CLI, the benchmarks and the tests.
 
-    Input: `{"embedder": {"documents": chunks}}`; outputs the write count and embed statistics.
+    Input: `{"embedder": {"documents": chunks}}`; outputs the write count and embed statistics
+    (chunks from `embedder`, answer sentences from `sentences`, each embedded or from the cache).
     """
     pipe = Pipeline()
-    pipe.add_component(
-        "embedder",
-        CachedDocumentEmbedder(
-            model=settings.embedding_model,
-            cache=embedding_cache_for(settings),
-            batch_size=settings.embedding_batch_size,
-            progress_bar=progress_bar,
-        ),
+    embedder = CachedDocumentEmbedder(
+        model=settings.embedding_model,
+        cache=embedding_cache_for(settings),
+        batch_size=settings.embedding_batch_size,
+        progress_bar=progress_bar,
     )
+    pipe.add_component("embedder", embedder)
+    pipe.add_component("sentences", CachedSentenceEmbedder(embedder))
     pipe.add_component("sparse", Bm25DocumentEncoder())
     pipe.add_component(
         "writer", DocumentWriter(document_store=document_store, policy=DuplicatePolicy.OVERWRITE)
     )
-    pipe.connect("embedder.documents", "sparse.documents")
+    pipe.connect("embedder.documents", "sentences.documents")
+    pipe.connect("sentences.documents", "sparse.documents")
     pipe.connect("sparse.documents", "writer.documents")
     return pipe

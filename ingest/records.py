@@ -91,5 +91,6 @@ class IngestReport:
     chunks: int = 0
     embedded: int = 0
     from_cache: int = 0
+    sentences_embedded: int = 0  # answer sentences newly embedded (the rest came from the cache)
     seconds: dict[str, float] = field(default_factory=dict)
     switched: bool = False

@@ -278,9 +278,10 @@ def _build_and_switch(
         t_embed = time.perf_counter()
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start : start + BATCH]
-            out = pipe.run({"embedder": {"documents": batch}}, include_outputs_from={"embedder"})
+            out = pipe.run({"embedder": {"documents": batch}}, include_outputs_from={"embedder", "sentences"})
             report.embedded += out["embedder"]["embedded"]
             report.from_cache += out["embedder"]["from_cache"]
+            report.sentences_embedded += out["sentences"]["embedded"]
             if progress:
                 progress(min(start + BATCH, len(chunks)), len(chunks))
         report.seconds["embed+write"] = round(time.perf_counter() - t_embed, 3)

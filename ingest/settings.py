@@ -12,6 +12,8 @@ EMBEDDING_DIM = 384
 FAULT_PHASES = ("fetch", "embed", "write", "switch")
 # Written by `policydesk eval --calibrate`; committed so a clean checkout uses the chosen threshold.
 CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "data" / "calibration.json"
+# Written by `policydesk eval --fit` (sentence and confidence models); committed likewise.
+ANSWER_MODEL_FILE = CALIBRATION_FILE.with_name("answer_model.json")
 
 
 def _calibrated_threshold() -> float:
@@ -81,7 +83,15 @@ class Settings(BaseSettings):
     # Questions another agency handles (a consular interview, a tax refund) are referred to it
     # instead of searched (assistant.referrals); false answers every question from the pages.
     refer_other_agencies: bool = True
+    # Hand-written rules of the answer path, each switchable so an ablation can measure it:
+    # official acronyms spelled out in the query (assistant.acronyms), words about the call not
+    # searched (assistant.call_context), and an asked-for amount/duration/date that some sentence
+    # must state (assistant.answer_type).
+    expand_acronyms: bool = True
+    strip_call_context: bool = True
+    answer_types: bool = True
     calibration_file: Path = CALIBRATION_FILE  # where `eval --calibrate` saves the threshold
+    answer_model_file: Path = ANSWER_MODEL_FILE  # where `eval --fit` saves the answer models
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000
     stale_after_days: int = 365

@@ -21,7 +21,7 @@ ANSWERABLE = [
 def test_every_answer_sentence_is_verbatim_in_the_passage_it_cites(assistant, question):
     answer = assistant.ask(question)
     assert not answer.abstained, (question, answer.confidence)
-    parts = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.text)
+    parts = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.text, flags=re.S)  # a lead-in is quoted with its list lines
     assert 1 <= len(parts) <= 3
     for sentence, marker in parts:
         citation = answer.citations[int(marker) - 1]

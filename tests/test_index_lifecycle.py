@@ -74,12 +74,15 @@ def test_reingest_unchanged_embeds_nothing_and_a_changed_page_only_its_chunks(tm
     ids_before = set(_chunks(settings))
     second = run_ingest(settings, [str(mirror)])
     assert second.embedded == 0 and second.from_cache == first.chunks
+    # Answer sentences were embedded once, with the chunks, and not again.
+    assert first.sentences_embedded > first.chunks and second.sentences_embedded == 0
     assert second.version != first.version and set(_chunks(settings)) == ids_before
 
     page = mirror / "forms" / "i-999instr.txt"
     page.write_text(page.read_text().replace("$123", "$456"))
     third = run_ingest(settings, [str(mirror)])
     assert third.embedded == 1  # only the fee section's chunk changed
+    assert third.sentences_embedded == 1  # and of its sentences, only the one with the fee
     assert any("$456" in d.content for d in _chunks(settings).values())
 
     (mirror / "pm-test-chapter.html").unlink()

@@ -6,10 +6,10 @@ import pytest
 from haystack import Document
 
 from assistant.acronyms import expand_acronyms
-from assistant.answer_builder import _looks_like_heading
 from assistant.answer_type import expected_types, provides_any
 from assistant.call_context import strip_call_context
 from assistant.query_components import PassageRescorer
+from assistant.sentence_features import looks_like_heading as _looks_like_heading
 from assistant.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.sentences import Span, split_sentences
+from ingest.sentences import Span, split_sentences
 
 
 def texts(text: str) -> list[str]:

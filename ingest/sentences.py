@@ -178,3 +178,19 @@ def split_sentences(text: str) -> list[Span]:
             spans.append(Span(s, e, text[s:e]))
         start = max(start, cut)
     return spans
+
+
+# Shorter spans are labels and fragments ("Fee.", "See Part 2."), never an answer on their own.
+MIN_ANSWER_CHARS = 25
+
+
+def answer_sentences(body: str) -> list[Span]:
+    """The sentences of a passage body that may be quoted as an answer (and so get a vector)."""
+    return [s for s in split_sentences(body) if len(s.text) >= MIN_ANSWER_CHARS]
+
+
+def chunk_body(content: str, heading: str | None) -> str:
+    """A chunk's text without the heading line that chunking carries into it."""
+    if heading and content.startswith(heading + "\n"):
+        return content[len(heading) + 1 :]
+    return content
