@@ -174,9 +174,9 @@ def test_coverage_page_runs_the_sample_and_offers_exports(app_data, monkeypatch)
     at.button(key="run_sample").click().run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert len(table) == 16 and set(table["status"]) <= {"answered", "weak", "not covered", "referred"}
+    assert len(table) == 16 and set(table["status"]) <= {"approved", "answered", "weak", "not covered", "referred"}
     assert {"answered", "not covered", "referred"} <= set(table["status"])
-    assert [m.label for m in at.metric] == ["answered", "weak", "not covered", "referred"]
+    assert [m.label for m in at.metric] == ["approved", "answered", "weak", "not covered", "referred"]
     assert [b.key for b in at.get("download_button")] == ["download_csv", "download_html"]
     assert "Paraphrase groups whose top citations disagree" in [s.value for s in at.subheader]
 

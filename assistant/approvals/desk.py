@@ -17,6 +17,7 @@ from typing import Any
 from assistant.approvals.compose import build_approval, served_answer
 from assistant.approvals.matcher import ApprovalMatcher, Embed
 from assistant.approvals.records import (
+    APPROVED,
     NEEDS_REVIEW,
     RETIRED,
     Approval,
@@ -80,6 +81,12 @@ class ApprovalDesk:
             vector = embedding if embedding is not None else self._embed([question])[0]
             return self.matcher.best(vector, question)
 
+    def has_approved_answer(self, question: str) -> bool:
+        """Whether `question` would be served an approved answer now (not one awaiting review)."""
+        found = self.match(question)
+        approval = self.approval(found.approval_id) if found else None
+        return approval is not None and approval.state == APPROVED
+
     def approval(self, approval_id: str) -> Approval | None:
         with self._lock:
             return self._approvals.get(approval_id)
@@ -127,4 +134,4 @@ class ApprovalDesk:
         return self.store.set_state(approval_id, RETIRED, actor=by, reason=reason)
 
 
-_SERVED_STATES = ("approved", NEEDS_REVIEW)
+_SERVED_STATES = (APPROVED, NEEDS_REVIEW)

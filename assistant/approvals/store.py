@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -88,7 +89,7 @@ class ApprovalStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
+        _ensure_wal(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         if not self._migrated:
             migrate(conn)
@@ -213,6 +214,22 @@ class ApprovalStore:
                     "revision = revision + 1 WHERE id = ?", (reason, now(), approval.id))
                 _event(conn, approval.id, actor, "needs review", reason)
             return True
+
+
+def _ensure_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new database to WAL. Switching ignores the busy timeout (SQLite fails at once if
+    another connection holds the file, as when two writers create it together), so retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
