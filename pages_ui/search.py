@@ -109,7 +109,7 @@ def show_answer(shown: Answer, card_key: str, heading: str = "Answer") -> None:
         st.subheader(heading)
         st.html(f"<div style='font-size:1.1rem'>{answer_html(shown.text)}</div>")
         if shown.approved:
-            st.badge("Approved answer", color="green", icon=":material/verified:")
+            st.badge("verified by policy staff", color="green", icon=":material/verified:")
             st.caption(approved_byline(shown))
         else:
             label, colour = confidence_label(shown.confidence, settings.abstain_threshold, WEAK_MARGIN)
