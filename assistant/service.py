@@ -190,7 +190,11 @@ class Assistant:
         with self._lock:
             self._ensure_current()
             embedder = self._pipeline.get_component("embedder")
-            return [embedder.run(text=self._inputs(q, None)["embedder"]["text"])["embedding"] for q in questions]
+            texts = [embedder.prefix + self._inputs(q, None)["embedder"]["text"] + embedder.suffix for q in questions]
+            # One batch through the loaded model (the component's run() takes one text at a time).
+            vectors = embedder.embedding_backend.embed(texts, batch_size=32, show_progress_bar=False,
+                                                       normalize_embeddings=True)
+            return [list(map(float, v)) for v in vectors]
 
     def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
         """Ranked passages, as the answer cites them (for evaluation of retrieval)."""

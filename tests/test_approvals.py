@@ -63,7 +63,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_approvals(tmp_path):
                      "VALUES ('ap-old', 'q?', 'a [1]', 'Dana', '2026-01-01T00:00:00+00:00', 'v0', 'approved')")
         conn.commit()
     store = ApprovalStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     [old] = store.approvals()
     assert old.id == "ap-old" and old.state == APPROVED
     store.set_state("ap-old", RETIRED, actor="Lee")  # the audit trail of version 2 works on old rows
@@ -216,3 +216,15 @@ def test_the_diff_marks_only_the_changed_words_and_escapes_the_text():
     left, right = diff_html(old, new)
     assert "<del style='background:#fbe3e3'>&lt;b&gt;2&lt;/b&gt;</del>" in left and "<b>" not in left
     assert "&lt;b&gt;3&lt;/b&gt;</ins>" in right and "years." in right
+
+
+def test_insights_lists_the_most_asked_questions_no_approval_covers():
+    from assistant.insights import most_asked_without_approval
+
+    asked = ["What is the I-765 fee?"] * 3 + ["Where do I mail the I-765?"] * 2 + ["Do K-1 fiancés have to meet?"] * 4
+    queries = [{"question": q, "abstained": False, "reason": None} for q in asked]
+    queries.append({"question": "status of my case", "abstained": True, "reason": "case-specific"})
+    approved = {"Do K-1 fiancés have to meet?"}
+    rows = most_asked_without_approval(queries, lambda q: q in approved)
+    assert [(r["example"], r["count"]) for r in rows] == [("What is the I-765 fee?", 3),
+                                                          ("Where do I mail the I-765?", 2)]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.approvals.compose import build_approval, served_answer
-from assistant.approvals.matcher import ApprovalMatcher, Embed
+from assistant.approvals.matcher import ApprovalMatcher, Embed, unit
 from assistant.approvals.records import (
     APPROVED,
     NEEDS_REVIEW,
@@ -69,7 +69,16 @@ class ApprovalDesk:
         if revision == self._loaded_revision:
             return
         approvals = self.store.approvals((*_SERVED_STATES,)) if revision else []
-        self.matcher.load(approvals, self._embed)
+        missing = self.matcher.missing(approvals)
+        if missing:  # vectors stored by any process first; embed (and store) only the rest
+            model = self.settings.embedding_model_name
+            self.matcher.add_vectors(self.store.vectors(model, missing))
+            still = self.matcher.missing(approvals)
+            if still:
+                fresh = {t: unit(v) for t, v in zip(still, self._embed(still), strict=True)}
+                self.store.save_vectors(model, fresh)
+                self.matcher.add_vectors(fresh)
+        self.matcher.load(approvals)
         self._approvals = {a.id: a for a in approvals}
         self._loaded_revision = revision
 

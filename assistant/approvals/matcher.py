@@ -13,7 +13,7 @@ none), because "the fee for Form I-765" and "the fee for Form I-131" embed almos
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,13 +49,23 @@ class ApprovalMatcher:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def load(self, approvals: list[Approval], embed: Embed) -> None:
-        """Rows for every approval not retired (needs-review ones too: a match then says so)."""
-        rows = [_Row(a.id, q, forms_in(q)) for a in approvals if a.state != RETIRED for q in a.questions()]
-        missing = list(dict.fromkeys(r.text for r in rows if r.text not in self._cache))
+    def missing(self, approvals: list[Approval]) -> list[str]:
+        """Phrasings of these approvals with no vector in memory yet."""
+        texts = (q for a in approvals if a.state != RETIRED for q in a.questions())
+        return [t for t in dict.fromkeys(texts) if t not in self._cache]
+
+    def add_vectors(self, vectors: Mapping[str, Sequence[float] | np.ndarray]) -> None:
+        self._cache |= {t: unit(v) for t, v in vectors.items()}
+
+    def load(self, approvals: list[Approval], embed: Embed | None = None) -> None:
+        """Rows for every approval not retired (needs-review ones too: a match then says so).
+        Vectors come from add_vectors; `embed` computes any still missing."""
+        missing = self.missing(approvals)
         if missing:
-            for text, vector in zip(missing, embed(missing), strict=True):
-                self._cache[text] = unit(vector)
+            if embed is None:
+                raise ValueError(f"{len(missing)} approved question(s) have no vector")
+            self.add_vectors(dict(zip(missing, embed(missing), strict=True)))
+        rows = [_Row(a.id, q, forms_in(q)) for a in approvals if a.state != RETIRED for q in a.questions()]
         self._rows = rows
         self._matrix = (np.stack([self._cache[r.text] for r in rows]) if rows
                         else np.zeros((0, 0), dtype=np.float32))
@@ -76,7 +86,7 @@ class ApprovalMatcher:
         return None
 
 
-def unit(vector: Sequence[float]) -> np.ndarray:
+def unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:
     v = np.asarray(vector, dtype=np.float32)
     norm = float(np.linalg.norm(v))
     return v / norm if norm else v

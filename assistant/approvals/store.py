@@ -21,6 +21,8 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from assistant.approvals.records import APPROVED, RETIRED, STATES, Approval, ApprovedChunk
 
 BUSY_TIMEOUT_S = 30.0
@@ -63,6 +65,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX approval_events_by_approval ON approval_events (approval_id, id);
     CREATE INDEX approvals_by_state ON approvals (state);
     """,
+    # 2 -> 3: question embeddings, kept so a process starting with thousands of approvals does not
+    # embed them all again (keyed by model: another model embeds afresh).
+    """
+    CREATE TABLE question_vectors (
+      text TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (text, model)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -102,13 +111,15 @@ class ApprovalStore:
             yield conn
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction holding the write lock from its start; bumps the store's revision."""
+    def _write(self, bump: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction holding the write lock from its start; bumps the store's revision (unless
+        the write changes no approval, like a cached vector)."""
         with closing(self._open()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-                conn.execute("UPDATE store_meta SET value = value + 1 WHERE key = 'revision'")
+                if bump:
+                    conn.execute("UPDATE store_meta SET value = value + 1 WHERE key = 'revision'")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -162,6 +173,24 @@ class ApprovalStore:
                 (approval_id,),
             ).fetchall()
             return [dict(r) for r in rows]
+
+    def vectors(self, model: str, texts: list[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings of these texts by `model` (those not stored are left out)."""
+        out: dict[str, np.ndarray] = {}
+        with self._read() as conn:
+            for start in range(0, len(texts), 500):
+                part = texts[start:start + 500]
+                marks = ",".join("?" * len(part))
+                rows = conn.execute(
+                    f"SELECT text, vector FROM question_vectors WHERE model = ? AND text IN ({marks})",
+                    (model, *part)).fetchall()
+                out |= {r["text"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows}
+        return out
+
+    def save_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self._write(bump=False) as conn:
+            conn.executemany("INSERT OR REPLACE INTO question_vectors VALUES (?, ?, ?)",
+                             [(t, model, np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()])
 
     # -- writing ------------------------------------------------------------------------------
     def save(self, approval: Approval, actor: str, action: str = "approved") -> Approval:
