@@ -10,6 +10,7 @@ pages = st.navigation(
         st.Page("pages_ui/coverage.py", title="Coverage", icon=":material/fact_check:"),
         st.Page("pages_ui/library.py", title="Library", icon=":material/library_books:"),
         st.Page("pages_ui/insights.py", title="Insights", icon=":material/insights:"),
+        st.Page("pages_ui/review.py", title="Review", icon=":material/verified:"),
     ]
 )
 pages.run()

@@ -82,6 +82,7 @@ def ingest(
             bar.close()
     if as_json:
         typer.echo(json.dumps(report.__dict__, default=lambda o: o.__dict__, indent=1))
+        _report_check(settings, quiet=True)  # approvals whose passages changed now need review
         return
     typer.echo(f"index version {report.version} is now serving")
     typer.echo(f"pages seen {report.pages_seen}, indexed {report.pages_indexed}, skipped {len(report.skipped)}; "
@@ -91,6 +92,7 @@ def ingest(
     typer.echo("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in report.seconds.items()))
     for skip in report.skipped:
         typer.echo(f"  skipped {skip.source}: {skip.reason}")
+    _report_check(settings)  # approvals whose passages changed now need review
 
 
 @app.command()
@@ -285,9 +287,12 @@ def bench_ingest_command(
 def main() -> None:
     app()
 
+from assistant.cli_approvals import _report_check, approvals_app, approve  # noqa: E402
 from assistant.cli_reports import coverage as _coverage  # noqa: E402
 
 app.command(name="coverage")(_coverage)
+app.command(name="approve")(approve)
+app.add_typer(approvals_app, name="approvals")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ in the format of ../shared/eval/dev.jsonl. A bad line is reported and skipped, n
 an upload over the size or question cap is cut at the cap, with a message saying so.
 
 Status of a question:
+- "approved": an approved answer leads (assistant.approvals); the `approved` column names it;
 - "not covered": the assistant abstained (not covered, or a case-specific request);
 - "referred": another agency handles the question (a referral, not a gap in the pages);
 - "weak": answered, but with confidence below threshold + WEAK_MARGIN — close enough to the
@@ -42,8 +43,9 @@ ROW_FIELDS = (
     "expected_found",
     "group",
     "reason",
+    "approved",
 )
-STATUSES = ("answered", "weak", "not covered", "referred")
+STATUSES = ("approved", "answered", "weak", "not covered", "referred")
 
 
 class QuestionSetError(ValueError):
@@ -174,6 +176,8 @@ def load_question_set(data: bytes, filename: str) -> QuestionSet:
 
 
 def status_of(answer: Answer, threshold: float) -> str:
+    if answer.approved:
+        return "approved"
     if answer.abstained:
         return "referred" if answer.reason == "other-agency" else "not covered"
     return "weak" if answer.confidence < threshold + WEAK_MARGIN else "answered"
@@ -208,6 +212,7 @@ def coverage_row(item: QuestionItem, answer: Answer, threshold: float) -> dict[s
         "expected_found": expected_found(item, answer),
         "group": item.group,
         "reason": answer.reason,
+        "approved": answer.approved["id"] if answer.approved else None,
     }
 
 

@@ -20,7 +20,7 @@ body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f0f0f0}
-.answered{background:#e7f4e4}.weak{background:#fff5d6}.not-covered{background:#fbe3e3}.referred{background:#e6eefb}
+.approved{background:#d4eed0}.answered{background:#e7f4e4}.weak{background:#fff5d6}.not-covered{background:#fbe3e3}.referred{background:#e6eefb}
 .problems li{color:#8a1c1c}
 """
 

@@ -109,6 +109,19 @@ def unanswered_groups(
     )
 
 
+def most_asked_without_approval(
+    queries: list[dict[str, Any]], has_approved_answer: Callable[[str], bool], embed: Embed | None = None,
+    n: int = 10,
+) -> list[dict[str, Any]]:
+    """The most-asked question groups (answered or not) that no approved answer covers: where an
+    approval would do the most for consistency. Case-specific requests and referrals are left out
+    (they are never answered from the pages)."""
+    groups = group_questions(
+        [q["question"] for q in queries if q.get("reason") not in ("case-specific", "other-agency")], embed)
+    # A group counts as covered when one of its first few phrasings gets an approved answer.
+    return [g for g in groups if not any(has_approved_answer(q) for q in g["questions"][:5])][:n]
+
+
 def assistant_embedder(assistant: Any) -> Embed | None:
     """The MiniLM embedder already warm inside the Assistant's pipeline, as a batch function."""
     try:

@@ -52,6 +52,12 @@ class Answer:
     message: str | None = None  # the escalation message when abstained
     reason: str | None = None  # "not-covered" | "case-specific" | "other-agency"
     referral: dict[str, str] | None = None  # with "other-agency": {"agency", "name", "where"}
+    # When an approved answer leads (assistant.approvals): {"id", "by", "at", "state",
+    # "matched_question", "similarity"}; `text` and `citations` are then the approved ones and
+    # `live` is the search's own answer, shown below it.
+    approved: dict[str, Any] | None = None
+    approval_note: str | None = None  # the question's approval awaits review: this is the live answer
+    live: Answer | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -64,7 +70,10 @@ class Answer:
             "answer": self.text,
             "citations": [c.to_json() for c in self.citations],
             "latency_ms": round(self.latency_ms, 1),
+            "approved": self.approved,
         }
+        if self.approval_note:
+            out["approval_note"] = self.approval_note
         if self.abstained:
             out["message"] = self.message
             out["reason"] = self.reason

@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.acronyms import expand_acronyms
 from assistant.answer_builder import CitedAnswerBuilder
+from assistant.approvals.desk import ApprovalDesk
 from assistant.call_context import strip_call_context
 from assistant.identifiers import extract_identifiers
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
@@ -82,6 +83,8 @@ class Assistant:
         self._store: Any = None
         self._copy: Path | None = None
         self._pipeline: Any = None
+        # One lock for both: the desk embeds through this Assistant, which checks approvals.
+        self.approvals = ApprovalDesk(settings, embed=self.embed_questions, lock=self._lock)
 
     # -- index lifecycle ----------------------------------------------------------------------
     @property
@@ -114,6 +117,7 @@ class Assistant:
         builder.sentence_vectors = SentenceVectors(
             embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
             lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
+        self.approvals.on_new_version(version.name, docs)  # a page change sends approvals to review
         old_store, old_copy = self._store, self._copy
         self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline
         self._release(old_store, old_copy)
@@ -183,8 +187,8 @@ class Assistant:
             self._pipeline.get_component("answer").top_k = top_k or self.settings.top_k
             inputs = self._inputs(text, filters)
             inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["rescore"]["forms"]}
-            out = self._pipeline.run(inputs)
-        answer: Answer = out["answer"]["answer"]
+            out = self._pipeline.run(inputs, include_outputs_from={"embedder"})
+            answer: Answer = self.approvals.lead(out["answer"]["answer"], out["embedder"]["embedding"], text)
         answer.id = qid
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer, out["answer"]
@@ -207,6 +211,17 @@ class Assistant:
             for name in retriever_names(self.mode):
                 inputs[name] = {"filters": haystack_filters}
         return inputs
+
+    def embed_questions(self, questions: list[str]) -> list[list[float]]:
+        """Questions embedded exactly as `ask` embeds them (to match approved questions)."""
+        with self._lock:
+            self._ensure_current()
+            embedder = self._pipeline.get_component("embedder")
+            texts = [embedder.prefix + self._inputs(q, None)["embedder"]["text"] + embedder.suffix for q in questions]
+            # One batch through the loaded model (the component's run() takes one text at a time).
+            vectors = embedder.embedding_backend.embed(texts, batch_size=32, show_progress_bar=False,
+                                                       normalize_embeddings=True)
+            return [list(map(float, v)) for v in vectors]
 
     def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
         """Ranked passages, as the answer cites them (for evaluation of retrieval)."""

@@ -14,6 +14,8 @@ FAULT_PHASES = ("fetch", "embed", "write", "switch")
 CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "data" / "calibration.json"
 # Written by `policydesk eval --fit` (sentence and confidence models); committed likewise.
 ANSWER_MODEL_FILE = CALIBRATION_FILE.with_name("answer_model.json")
+# Written by `policydesk approvals calibrate` (the question-match threshold of approved answers).
+APPROVAL_CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "data" / "approval_calibration.json"
 
 
 def _calibrated_threshold() -> float:
@@ -21,6 +23,13 @@ def _calibrated_threshold() -> float:
         return float(json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))["abstain_threshold"])
     except (OSError, ValueError, KeyError, TypeError):
         return 0.5
+
+
+def _approval_match_threshold() -> float:
+    try:
+        return float(json.loads(APPROVAL_CALIBRATION_FILE.read_text(encoding="utf-8"))["match_threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.85
 
 
 def _default_model_path() -> str:
@@ -96,6 +105,11 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     stale_after_days: int = 365
 
+    # approved answers (assistant.approvals): the SQLite database (default <data_dir>/approvals.sqlite)
+    # and the question similarity at which an approved answer leads
+    approvals_db: Path | None = None
+    approval_match_threshold: float = Field(default_factory=_approval_match_threshold, ge=0.0, le=1.0)
+
     @field_validator("embedding_batch_size", "chunk_target_words", "keep_versions", "top_k")
     @classmethod
     def _positive(cls, v: int) -> int:
@@ -125,6 +139,10 @@ class Settings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def approvals_path(self) -> Path:
+        return self.approvals_db or self.data_dir / "approvals.sqlite"
 
     @property
     def backend(self) -> str:

@@ -20,11 +20,14 @@ from assistant.coverage import (
     to_csv,
 )
 from assistant.coverage_report import coverage_html
-from pages_ui.shared import ready_assistant
+from pages_ui.answer_view import answer_html
+from pages_ui.approve_form import FLASH, approve_form
+from pages_ui.shared import approver_name, ready_assistant
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_questions.csv"
 
 assistant, version = ready_assistant()
+approver_name()
 
 st.title("Coverage")
 st.caption(
@@ -99,6 +102,29 @@ if not groups:
 for g in groups:
     st.text(f"Group {g['group']}")
     st.dataframe(pd.DataFrame(g["questions"]), hide_index=True, key=f"group_{g['group']}")
+
+st.subheader("Approve the answer of a row")
+if flash := st.session_state.pop(FLASH, None):
+    st.success(flash)
+candidates = [r for r in report.rows if r["status"] in ("answered", "weak")]
+if not candidates:
+    st.caption("No answered row is waiting for approval.")
+else:
+    row_id = st.selectbox("Row", [r["id"] for r in candidates], index=None, key="approve_row",
+                          placeholder="choose a question to approve its answer",
+                          format_func=lambda i: next(f"{r['id']}: {r['question']}" for r in candidates if r["id"] == i))
+    picked = next((r for r in candidates if r["id"] == row_id), None)
+    if picked is not None:
+        live = assistant.ask(picked["question"])
+        live = live.live or live
+        if live.abstained:
+            st.warning("The pages no longer answer this question; nothing to approve.")
+        else:
+            st.html(f"<div>{answer_html(live.text)}</div>")
+            approval = approve_form(live, key="row_approve", expanded=True)
+            if approval is not None:
+                picked["status"], picked["approved"] = "approved", approval.id  # the report shows it now
+                st.rerun()
 
 down_csv, down_html = st.columns(2)
 down_csv.download_button(

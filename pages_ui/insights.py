@@ -9,6 +9,7 @@ from assistant.insights import (
     EMBED_GROUP_THRESHOLD,
     assistant_embedder,
     feedback_summary,
+    most_asked_without_approval,
     query_summary,
     slowest_queries,
     unanswered_groups,
@@ -61,6 +62,19 @@ if groups:
     )
 else:
     st.caption("Every logged question was answered.")
+
+st.subheader("Most-asked questions without an approved answer")
+st.caption("Where approving an answer (Search, Coverage) would do most for consistency; grouped by "
+           "similarity like the unanswered questions.")
+gaps = most_asked_without_approval(queries, assistant.approvals.has_approved_answer, assistant_embedder(assistant))
+if gaps:
+    st.dataframe(
+        pd.DataFrame([{"asked": g["count"], "question": g["example"],
+                       "also asked as": " | ".join(g["questions"][1:6])} for g in gaps]),
+        hide_index=True, key="unapproved_table", width="stretch",
+    )
+else:
+    st.caption("Every logged question group has an approved answer.")
 
 st.subheader("Feedback")
 fb = feedback_summary(feedback)

@@ -23,7 +23,9 @@ from pages_ui.answer_view import (
     link_html,
     passage_html,
 )
-from pages_ui.shared import ready_assistant
+from pages_ui.approval_view import approved_byline
+from pages_ui.approve_form import FLASH, approve_form
+from pages_ui.shared import approver_name, ready_assistant
 
 NO_REASON = "(choose a reason)"
 
@@ -40,6 +42,7 @@ with st.sidebar:
         format_func=lambda v: "any volume" if v is None else f"Volume {v}",
     )
     form_text = st.text_input("Form number", key="filter_form", placeholder="e.g. I-765")
+approver_name()
 
 st.title("Search the official pages")
 question = st.text_input(
@@ -89,28 +92,34 @@ def show_passage(c: Citation) -> None:
         st.html(link_html(c.url))
 
 
-st.html(f"<div style='color:#555'>Question: {escape(answer.question)}</div>")
-if answer.abstained:
-    st.warning(answer.message or "Not covered — escalate.")
-    badge = {"case-specific": "case-specific", "other-agency": "other agency"}.get(answer.reason or "", "not covered")
-    st.badge(badge, color="blue" if answer.reason == "other-agency" else "red")
-    if answer.citations:
-        with st.expander("Nearest passages (not an answer; for reference only)", expanded=False):
-            for c in answer.citations:
-                st.html(citation_header_html(c))
-                st.html(passage_html(c))
-else:
-    with st.container(border=True, key="answer_card"):
-        st.subheader("Answer")
-        st.html(f"<div style='font-size:1.1rem'>{answer_html(answer.text)}</div>")
-        label, colour = confidence_label(answer.confidence, settings.abstain_threshold, WEAK_MARGIN)
-        st.badge(label, color=colour)
-    used = cited_ranks(answer.text) or {1}
+def show_answer(shown: Answer, card_key: str, heading: str = "Answer") -> None:
+    """An answer as agents see it: the escalation, or the key sentences and their passages."""
+    if shown.abstained:
+        st.warning(shown.message or "Not covered — escalate.")
+        badges = {"case-specific": "case-specific", "other-agency": "other agency"}
+        badge = badges.get(shown.reason or "", "not covered")
+        st.badge(badge, color="blue" if shown.reason == "other-agency" else "red")
+        if shown.citations:
+            with st.expander("Nearest passages (not an answer; for reference only)", expanded=False):
+                for c in shown.citations:
+                    st.html(citation_header_html(c))
+                    st.html(passage_html(c))
+        return
+    with st.container(border=True, key=card_key):
+        st.subheader(heading)
+        st.html(f"<div style='font-size:1.1rem'>{answer_html(shown.text)}</div>")
+        if shown.approved:
+            st.badge("verified by policy staff", color="green", icon=":material/verified:")
+            st.caption(approved_byline(shown))
+        else:
+            label, colour = confidence_label(shown.confidence, settings.abstain_threshold, WEAK_MARGIN)
+            st.badge(label, color=colour)
+    used = cited_ranks(shown.text) or {1}
     st.subheader("Cited passages")
-    for c in answer.citations:
+    for c in shown.citations:
         if c.rank in used:
             show_passage(c)
-    related = [c for c in answer.citations[1:] if c.rank not in used]
+    related = [c for c in shown.citations[1:] if c.rank not in used]
     if related:
         st.subheader("Related sections")
         st.html(
@@ -121,7 +130,24 @@ else:
             + "</ul>"
         )
     st.subheader("Copy answer with citations")
-    st.code(copy_text(answer), language=None, wrap_lines=True)
+    st.code(copy_text(shown), language=None, wrap_lines=True)
+
+
+if flash := st.session_state.pop(FLASH, None):
+    st.success(flash)
+st.html(f"<div style='color:#555'>Question: {escape(answer.question)}</div>")
+if answer.approval_note:
+    st.info(answer.approval_note)
+if answer.approved and answer.live is not None:
+    show_answer(answer, "approved_card", "Approved answer")
+    st.divider()
+    st.subheader("Live search results")
+    show_answer(answer.live, "answer_card", "Answer from the current pages")
+else:
+    show_answer(answer, "answer_card")
+if approve_form(answer.live or answer) is not None:
+    st.session_state.pop("answer_key", None)  # ask again: the approved answer now leads
+    st.rerun()
 st.caption(f"{answer.latency_ms:.0f} ms · index {version.name}")
 
 with st.form("feedback", clear_on_submit=True):

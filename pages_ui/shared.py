@@ -59,3 +59,15 @@ def ready_assistant() -> tuple[Assistant, IndexVersion]:
         show_no_index(str(exc))
         st.stop()
     return assistant, version
+
+
+def approver_name() -> str:
+    """The approver's name, typed once in the sidebar and kept for the session (sign-in is out of
+    scope: the name is what the approvals record as "approved by")."""
+    # A widget's own state is dropped on pages that do not draw it, so the name lives in a plain
+    # session key and the widget is re-seeded from it on every page.
+    with st.sidebar:
+        typed = st.text_input("Your name (policy staff, for approvals)", value=st.session_state.get("approver", ""),
+                              key="approver_input", max_chars=80)
+    st.session_state["approver"] = " ".join(typed.split())
+    return st.session_state["approver"]

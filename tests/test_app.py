@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from assistant.approvals.records import IndexedChunk
+from assistant.approvals.review import check_approvals
+from assistant.approvals.store import ApprovalStore
 from assistant.query_log import log_answer, read_feedback, read_queries
 from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
 from assistant.service import Assistant
@@ -22,6 +26,7 @@ PAGES = [
     "pages_ui/coverage.py",
     "pages_ui/library.py",
     "pages_ui/insights.py",
+    "pages_ui/review.py",
 ]
 K1 = "Do K-1 fiancés have to have met in person?"
 TIMEOUT = 120  # the first run loads the embedding model
@@ -174,9 +179,9 @@ def test_coverage_page_runs_the_sample_and_offers_exports(app_data, monkeypatch)
     at.button(key="run_sample").click().run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert len(table) == 16 and set(table["status"]) <= {"answered", "weak", "not covered", "referred"}
+    assert len(table) == 16 and set(table["status"]) <= {"approved", "answered", "weak", "not covered", "referred"}
     assert {"answered", "not covered", "referred"} <= set(table["status"])
-    assert [m.label for m in at.metric] == ["answered", "weak", "not covered", "referred"]
+    assert [m.label for m in at.metric] == ["approved", "answered", "weak", "not covered", "referred"]
     assert [b.key for b in at.get("download_button")] == ["download_csv", "download_html"]
     assert "Paraphrase groups whose top citations disagree" in [s.value for s in at.subheader]
 
@@ -345,3 +350,93 @@ def test_an_older_update_warns_that_a_later_one_changes_its_section():
     older.later_update = None
     assert later_update_note(older) is None
     assert older.to_json()["later_update"] is None  # part of the answer contract
+
+
+# -- approved answers ----------------------------------------------------------------------------
+@pytest.fixture
+def approval_data(small_index, tmp_path) -> Path:
+    """A copy of the small index with its own (empty) approvals database and query log."""
+    data_dir = tmp_path / "approvals-app"
+    shutil.copytree(small_index.index_dir, data_dir / "index")
+    return data_dir
+
+
+def _approve_on_search(at: AppTest, question: str, name: str = "Dana Policy") -> AppTest:
+    at.run()
+    at.text_input(key="approver_input").input(name)
+    at.text_input(key="question").input(question).run()
+    assert not at.exception, at.exception
+    assert "Answer" in [s.value for s in at.subheader]  # the live answer, not yet approved
+    at.text_area(key="approve_note").input("Checked against the PDF")
+    at.text_area(key="approve_phrasings").input("Must K-1 fiancés have met in person?")
+    at.button(key="approve_button").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_approving_on_search_makes_the_approved_answer_lead(approval_data, monkeypatch):
+    at = _approve_on_search(_app(approval_data, monkeypatch), K1)
+    assert any(s.value.startswith("Approved (ap-") for s in at.success)
+    answer = at.session_state["answer"]
+    assert answer.approved["by"] == "Dana Policy" and answer.live is not None
+    headings = [s.value for s in at.subheader]
+    assert headings.index("Approved answer") < headings.index("Live search results")
+    assert any(c.value.startswith("Approved by Dana Policy on ") and "current as of 2025-02-21" in c.value
+               for c in at.caption)
+    # A paraphrase (the phrasing staff added) gets the same approved answer.
+    at.text_input(key="question").input("Must K-1 fiancés have met in person?").run()
+    again = at.session_state["answer"]
+    assert again.approved["id"] == answer.approved["id"] and again.text == answer.text
+    [stored] = ApprovalStore(_settings(approval_data).approvals_path).approvals()
+    assert stored.note == "Checked against the PDF" and stored.phrasings == ["Must K-1 fiancés have met in person?"]
+
+
+def test_review_shows_the_change_side_by_side_then_reapprove_and_retire(approval_data, monkeypatch):
+    at = _approve_on_search(_app(approval_data, monkeypatch), K1)
+    store = ApprovalStore(_settings(approval_data).approvals_path)
+    [approval] = store.approvals()
+    # A new index version in which the cited passage says 3-year instead of 2-year.
+    edited = {c.chunk_id: IndexedChunk(c.chunk_id, hashlib.sha256(t.encode()).hexdigest(), t, c.url, c.cite)
+              for c in approval.chunks for t in [c.text.replace("2-year period", "3-year period")]}
+    assert check_approvals(store, edited, "v-edited").flagged == [approval.id]
+
+    at.switch_page("pages_ui/review.py").run()
+    assert not at.exception, at.exception
+    assert [(m.label, m.value) for m in at.metric] == [("approved", "0"), ("needs review", "1"), ("retired", "0")]
+    assert any("Needs review: text changed: Form I-129F Instructions" in w.value for w in at.warning)
+    html = "\n".join(_html(at))
+    assert "<del style='background:#fbe3e3'>2-year</del>" in html and "3-year</ins>" in html
+
+    at.button(key=f"reapprove_{approval.id}").click().run()
+    assert not at.exception, at.exception
+    assert store.get(approval.id).state == "approved"
+    assert any(s.value.startswith("Re-approved") for s in at.success)
+
+    at.radio(key="review_state").set_value("approved").run()
+    at.button(key=f"edit_{approval.id}").click().run()
+    at.text_area(key=f"form_{approval.id}_note").input("Re-read after the page change")
+    at.button(key=f"form_{approval.id}_button").click().run()
+    assert not at.exception, at.exception
+    assert store.get(approval.id).note == "Re-read after the page change"
+
+    at.button(key=f"retire_{approval.id}").click().run()
+    assert not at.exception, at.exception
+    assert store.get(approval.id).state == "retired"
+    at.switch_page("pages_ui/search.py").run()
+    at.text_input(key="question").input("Must K-1 fiancés have met in person?").run()
+    assert at.session_state["answer"].approved is None  # retired: the live answer again
+
+
+def test_coverage_row_can_be_approved(approval_data, monkeypatch):
+    at = _app(approval_data, monkeypatch)
+    at.switch_page("pages_ui/coverage.py").run()
+    at.text_input(key="approver_input").input("Dana Policy")
+    at.button(key="run_sample").click().run()
+    rows = at.session_state["coverage_report"].rows
+    row = next(r for r in rows if r["status"] in ("answered", "weak"))
+    at.selectbox(key="approve_row").set_value(row["id"]).run()
+    at.button(key="row_approve_button").click().run()
+    assert not at.exception, at.exception
+    assert row["id"] in [r["id"] for r in at.session_state["coverage_report"].rows if r["status"] == "approved"]
+    [stored] = ApprovalStore(_settings(approval_data).approvals_path).approvals()
+    assert next(r for r in rows if r["id"] == row["id"])["approved"] == stored.id

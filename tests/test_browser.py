@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACT = REPO / "tests" / "artifacts" / "answer.png"
+APPROVED_ARTIFACT = REPO / "tests" / "artifacts" / "approved_answer.png"
 QUESTION = "Do K-1 fiancés have to have met in person?"
 
 pytestmark = [
@@ -54,10 +56,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
     raise TimeoutError(f"streamlit not healthy at {url} after {timeout} s")
 
 
-@pytest.fixture
-def server(small_index, tmp_path):
+@contextmanager
+def _serve(data_dir: Path, log_path: Path):
     port = _free_port()
-    env = os.environ | {"POLICYDESK_DATA_DIR": str(small_index.data_dir), "HF_HUB_OFFLINE": "1"}
+    env = os.environ | {"POLICYDESK_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     cmd = [
         sys.executable,
         "-m",
@@ -73,7 +75,7 @@ def server(small_index, tmp_path):
         "--browser.gatherUsageStats",
         "false",
     ]
-    log = (tmp_path / "streamlit.log").open("wb")
+    log = log_path.open("wb")
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc)
@@ -85,6 +87,12 @@ def server(small_index, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture
+def server(small_index, tmp_path):
+    with _serve(small_index.data_dir, tmp_path / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture
@@ -142,3 +150,49 @@ def test_question_typed_in_the_browser_shows_the_cited_answer(server, browser, a
         if sentence:
             assert " ".join(sentence.split()) in page
     assert answer.citations[0].cite in page and "Not covered" not in page
+
+
+def test_an_approved_answer_shows_as_a_card_above_the_live_results(small_index, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from assistant.service import Assistant
+    from tests.conftest import make_settings
+
+    data_dir = tmp_path / "data"  # its own approvals database, beside a copy of the small index
+    shutil.copytree(small_index.index_dir, data_dir / "index")
+    staff = Assistant(make_settings(data_dir))
+    try:
+        approval = staff.approvals.approve(staff.ask(QUESTION), "Dana Policy",
+                                           phrasings=["Must K-1 fiancés have met in person?"])
+    finally:
+        staff.close()
+
+    with _serve(data_dir, tmp_path / "streamlit.log") as url:
+        browser.get(url)
+        wait = WebDriverWait(browser, 120)
+        box = wait.until(
+            ec.element_to_be_clickable((By.CSS_SELECTOR, 'input[aria-label^="Caller\'s question"]'))
+        )
+        box.send_keys("Must K-1 fiancés have met in person?", Keys.ENTER)
+        first_sentence = " ".join(re.split(r" \[\d+\]", approval.answer)[0].split())
+
+        def body(d) -> str:
+            return " ".join(d.find_element(By.TAG_NAME, "body").text.split())
+
+        wait.until(lambda d: "Live search results" in body(d) and body(d).count(first_sentence) >= 1)
+        wait.until(lambda d: body(d).count("Copy answer with citations") == 2)  # approved card and live answer
+        card = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".st-key-approved_card")))
+        time.sleep(1)
+        shot = tmp_path / "approved.png"
+        assert browser.save_screenshot(str(shot))
+        APPROVED_ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, APPROVED_ARTIFACT)
+
+        text = " ".join(card.text.split())
+        assert "Approved answer" in text and "Approved by Dana Policy on" in text
+        page = body(browser)
+        # The approved sentences lead, above the live search results.
+        assert page.index("Approved answer") < page.index(first_sentence) < page.index("Live search results")
