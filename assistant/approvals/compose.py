@@ -19,7 +19,7 @@ from assistant.approvals.records import (
 from assistant.approvals.store import new_approval_id, now
 from assistant.records import Answer, Citation
 from assistant.redact import redact
-from assistant.sentences import split_sentences
+from ingest.sentences import split_sentences
 
 _CITATION_FIELDS = {f.name for f in dataclasses.fields(Citation)}
 
