@@ -15,7 +15,9 @@ from assistant.batch import read_question_lines
 from assistant.eval_answers import answer_metrics
 from assistant.evaluate import first_relevant_rank, retrieval_metrics
 from assistant.service import Assistant
-from ingest.settings import Settings
+from ingest.settings import ANSWER_MODEL_FILE, Settings
+
+FITTED_MODEL = ANSWER_MODEL_FILE.with_name("answer_model_fitted.json")
 
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("full pipeline", {}),
@@ -26,7 +28,9 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("no newer-guidance-first", {"newer_guidance_window": 0}),
     ("no coverage re-scoring", {"coverage_weight": 0.0}),
     ("no section passages", {"merge_chunks": 1}),
-    ("built-in answer weights (not fitted)", {"answer_model_file": Path("/nonexistent/answer_model.json")}),
+    # Not a part turned off but one swapped in: the sentence and confidence models fitted on the
+    # training questions (`eval --fit`), against the built-in formulas the pipeline ships with.
+    ("fitted answer models", {"answer_model_file": FITTED_MODEL, "sentence_vectors": True}),
 ]
 
 

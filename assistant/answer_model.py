@@ -13,8 +13,8 @@ answers the same way):
   passage's similarity and term coverage, whether an asked-for amount or date was found) to the
   probability that the answer given is right; the abstention threshold is calibrated on it.
 
-Without a saved model the built-in weights below are used: hand-set, close to the formula that
-preceded the fitted models, so a fresh checkout without data/ still answers sensibly.
+Without a saved model the built-in weights below are used (the hand-set formulas that preceded the
+fitted models). `policydesk eval --fit` writes a fitted model to the settings' answer_model_file.
 """
 
 from __future__ import annotations
@@ -53,12 +53,14 @@ CONFIDENCE_FEATURES = (
     "type_asked_found",  # an asked-for amount/duration/date is stated by the leading sentence
 )
 
-_DEFAULT_SENTENCE = {
-    "bias": 0.0, "cos": 3.0, "lex": 3.0, "context_lex": 0.5, "passage_cos": 1.5, "passage_rank": -0.3,
-    "type_ok": 2.0, "boilerplate": -2.0, "long": -0.5, "lead_in": -0.5,
-    "form": 0.5, "other_form": -0.5, "footnote": -0.7,
-}
-_DEFAULT_CONFIDENCE = {"bias": -3.5, "best_p": 3.0, "passage_cos": 4.0, "passage_lex": 2.0}
+# The built-in weights are the formulas PolicyDesk answered with before the models could be
+# fitted, written in the models' terms: a sentence scores 0.65 x its term coverage + 0.35 x its
+# passage's cosine - 0.05 per passage rank - 0.15 in a footnote block (scaled by 8, so a follower
+# within 80% of the best score keeps FOLLOW_SHARE of its probability); the confidence is
+# logistic(7 (passage cosine - 0.42) + 4 (passage coverage - 0.5)). Fitted models replace them only
+# where they measured better on held-out questions (README, "Answers"); so far they did not.
+_DEFAULT_SENTENCE = {"lex": 5.2, "passage_cos": 2.8, "passage_rank": -0.4, "footnote": -1.2}
+_DEFAULT_CONFIDENCE = {"bias": -4.94, "passage_cos": 7.0, "passage_lex": 4.0}
 
 
 def sigmoid(z: np.ndarray | float) -> Any:

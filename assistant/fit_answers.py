@@ -69,6 +69,9 @@ def _confidence_examples(assistant: Assistant, rows: list[dict[str, Any]]) -> tu
 
 def fit_answer_models(settings: Settings, questions: list[Path]) -> dict[str, Any]:
     rows = _rows(questions)
+    # The fitted sentence model reads question-to-sentence cosines: from the cache where ingest
+    # embedded the sentences (POLICYDESK_SENTENCE_VECTORS=true), else embedded here once.
+    settings = settings.model_copy(update={"sentence_vectors": True})
     assistant = Assistant(settings)
     try:
         builder = assistant.pipeline_component("answer")

@@ -113,10 +113,11 @@ class Assistant:
         merger = cast(SectionMerger, pipeline.get_component("merge"))
         merger.chunks = {pos: d for d in docs if (pos := position_of(d)) is not None}
         builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
-        backend = pipeline.get_component("embedder").embedding_backend
-        builder.sentence_vectors = SentenceVectors(
-            embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
-            lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
+        if self.settings.sentence_vectors:
+            backend = pipeline.get_component("embedder").embedding_backend
+            builder.sentence_vectors = SentenceVectors(
+                embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
+                lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
         self.approvals.on_new_version(version.name, docs)  # a page change sends approvals to review
         old_store, old_copy = self._store, self._copy
         self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline

@@ -25,7 +25,7 @@ def build_indexing_pipeline(
     """The one indexing pipeline used by the CLI, the benchmarks and the tests.
 
     Input: `{"embedder": {"documents": chunks}}`; outputs the write count and embed statistics
-    (chunks from `embedder`, answer sentences from `sentences`, each embedded or from the cache).
+    (chunks from `embedder`; with `settings.sentence_vectors`, answer sentences from `sentences`).
     """
     pipe = Pipeline()
     embedder = CachedDocumentEmbedder(
@@ -35,12 +35,15 @@ def build_indexing_pipeline(
         progress_bar=progress_bar,
     )
     pipe.add_component("embedder", embedder)
-    pipe.add_component("sentences", CachedSentenceEmbedder(embedder))
     pipe.add_component("sparse", Bm25DocumentEncoder())
     pipe.add_component(
         "writer", DocumentWriter(document_store=document_store, policy=DuplicatePolicy.OVERWRITE)
     )
-    pipe.connect("embedder.documents", "sentences.documents")
-    pipe.connect("sentences.documents", "sparse.documents")
+    if settings.sentence_vectors:
+        pipe.add_component("sentences", CachedSentenceEmbedder(embedder))
+        pipe.connect("embedder.documents", "sentences.documents")
+        pipe.connect("sentences.documents", "sparse.documents")
+    else:
+        pipe.connect("embedder.documents", "sparse.documents")
     pipe.connect("sparse.documents", "writer.documents")
     return pipe

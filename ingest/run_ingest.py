@@ -281,7 +281,7 @@ def _build_and_switch(
             out = pipe.run({"embedder": {"documents": batch}}, include_outputs_from={"embedder", "sentences"})
             report.embedded += out["embedder"]["embedded"]
             report.from_cache += out["embedder"]["from_cache"]
-            report.sentences_embedded += out["sentences"]["embedded"]
+            report.sentences_embedded += out.get("sentences", {}).get("embedded", 0)
             if progress:
                 progress(min(start + BATCH, len(chunks)), len(chunks))
         report.seconds["embed+write"] = round(time.perf_counter() - t_embed, 3)

@@ -45,8 +45,10 @@ def test_missing_model_file_gives_built_in_weights_and_a_broken_one_a_clear_erro
         AnswerModel.load(broken)
 
 
-def test_confidence_rises_with_the_best_sentences_probability():
+def test_built_in_confidence_is_the_passage_formula():
     model = AnswerModel()
-    low = model.confidence_of({"bias": 1.0, "best_p": 0.1, "passage_cos": 0.5, "passage_lex": 0.5})
-    high = model.confidence_of({"bias": 1.0, "best_p": 0.9, "passage_cos": 0.5, "passage_lex": 0.5})
-    assert 0.0 < low < high < 1.0
+    # logistic(7 (cos - 0.42) + 4 (coverage - 0.5)): 0.5 exactly at the formula's centre
+    assert abs(model.confidence_of({"bias": 1.0, "passage_cos": 0.42, "passage_lex": 0.5}) - 0.5) < 1e-6
+    low = model.confidence_of({"bias": 1.0, "passage_cos": 0.2, "passage_lex": 0.3})
+    high = model.confidence_of({"bias": 1.0, "passage_cos": 0.7, "passage_lex": 0.8})
+    assert 0.0 < low < 0.5 < high < 1.0

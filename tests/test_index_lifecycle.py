@@ -69,7 +69,7 @@ def test_ingest_builds_a_serving_version_with_the_index_contract(tmp_path, mirro
 
 
 def test_reingest_unchanged_embeds_nothing_and_a_changed_page_only_its_chunks(tmp_path, mirror):
-    settings = make_settings(tmp_path / "data", keep_versions=2)
+    settings = make_settings(tmp_path / "data", keep_versions=2, sentence_vectors=True)
     first = run_ingest(settings, [str(mirror)])
     ids_before = set(_chunks(settings))
     second = run_ingest(settings, [str(mirror)])
