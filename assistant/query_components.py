@@ -80,3 +80,18 @@ class PassageRescorer:
             scored.append((score, rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return {"documents": [doc for _, _, doc in scored]}
+
+
+@component
+class PassageLimit:
+    """The first `top_k` passages: the number of citations is a per-question input, so parallel
+    questions never change a shared component's setting."""
+
+    def __init__(self, top_k: int = 5) -> None:
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        self.top_k = top_k
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document], top_k: int | None = None) -> dict[str, Any]:
+        return {"documents": documents[: top_k or self.top_k]}
