@@ -164,7 +164,7 @@ class EdgeDocumentStore:
         if not wanted:
             return []
         # By id a document comes whole, vector included (the answer builder's VectorsById).
-        records = self.shard.retrieve([point_id(i) for i in wanted], with_payload=True, with_vector=[DENSE])
+        records = self.shard.retrieve([point_id(i) for i in wanted], True, [DENSE])
         return [_to_document(r) for r in records]
 
     def write_documents(self, documents: list[Document], policy: DuplicatePolicy = DuplicatePolicy.NONE) -> int:
@@ -174,7 +174,7 @@ class EdgeDocumentStore:
             if not isinstance(doc, Document):
                 raise ValueError(f"write_documents expects Documents, got {type(doc).__name__}")
         if policy == DuplicatePolicy.FAIL:
-            existing = self.shard.retrieve([point_id(d.id) for d in documents], with_payload=["id"])
+            existing = self.shard.retrieve([point_id(d.id) for d in documents], ["id"], False)
             if existing:
                 ids = [(r.payload or {}).get("id") for r in existing][:5]
                 raise DuplicateDocumentError(f"documents already in the store: {ids}")
