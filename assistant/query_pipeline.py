@@ -10,7 +10,7 @@ from haystack.components.joiners import DocumentJoiner
 
 from assistant.answer_builder import CitedAnswerBuilder
 from assistant.edge_retrievers import EdgeEmbeddingRetriever, EdgeSparseEmbeddingRetriever
-from assistant.query_components import Bm25QueryEncoder, PassageLimit, PassageRescorer
+from assistant.query_components import Bm25QueryEncoder, PassageLimit, PassageRescorer, QueryEmbedder
 from assistant.section_merge import SectionMerger
 from assistant.sparse_index import InMemorySparseRetriever
 from assistant.supersession import NewerGuidanceFirst
@@ -35,9 +35,6 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     dense/sparse `filters` on the retrievers. No component keeps per-question state, so one
     pipeline answers questions in parallel.
     """
-    from haystack_integrations.components.embedders.sentence_transformers import (
-        SentenceTransformersTextEmbedder,
-    )
     from haystack_integrations.components.retrievers.qdrant import (
         QdrantEmbeddingRetriever,
         QdrantSparseEmbeddingRetriever,
@@ -47,8 +44,7 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     k = settings.retrieve_k
     pipe = Pipeline()
-    pipe.add_component("embedder", SentenceTransformersTextEmbedder(
-        model=settings.embedding_model, normalize_embeddings=True, progress_bar=False, local_files_only=True))
+    pipe.add_component("embedder", QueryEmbedder(model=settings.embedding_model))
     pipe.add_component("sparse", Bm25QueryEncoder())
     pipe.add_component("rescore", PassageRescorer(coverage_weight=settings.coverage_weight))
     pipe.add_component("newer", NewerGuidanceFirst(window=settings.newer_guidance_window))

@@ -150,6 +150,10 @@ class Assistant:
             self._release(serving.store, serving.copy)
 
     def _open(self, version: IndexVersion) -> _Serving:
+        if self.settings.inference_threads:
+            import torch
+
+            torch.set_num_threads(self.settings.inference_threads)  # process-wide: the app is one reader
         store, copy = self.registry.open_reader(version)
         try:
             pipeline = build_query_pipeline(self.settings, store, self.mode)
@@ -217,6 +221,12 @@ class Assistant:
                 busy = serving.users > 0
         if serving is not None and not busy:
             self._release(serving.store, serving.copy)
+
+    @property
+    def _pipeline(self) -> Any:
+        """The serving pipeline, None before the first question (insights reuses its embedder)."""
+        serving = self._serving
+        return serving.pipeline if serving is not None else None
 
     @property
     def document_store(self) -> Any:

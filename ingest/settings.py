@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     calibration_file: Path = CALIBRATION_FILE  # where `eval --calibrate` saves the threshold
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000
+    # Threads one question's model inference may use. Questions run in parallel (one per app
+    # session), so each takes one core rather than all of them fighting over every core; 0 keeps
+    # torch's default (all cores), the fastest for a single user.
+    inference_threads: int = Field(default=1, ge=0)
     stale_after_days: int = 365
 
     @field_validator("embedding_batch_size", "chunk_target_words", "keep_versions", "top_k")
