@@ -36,9 +36,9 @@ UUID_NAMESPACE = uuid.UUID("3896d314-1e95-4a3a-b45a-945f9f0b541d")
 WRITE_BATCH = 512
 SCROLL_PAGE = 2048
 # Filters the app uses (kind, forms, volume) get Qdrant's payload-aware HNSW links; lookup-only
-# fields (a section's neighbours, a page's chunks) only a plain payload index.
+# fields (a section's neighbours by page and section, a page's chunks) only a plain payload index.
 FILTER_FIELDS = {"meta.kind": "keyword", "meta.forms": "keyword", "meta.volume": "integer"}
-LOOKUP_FIELDS = {"meta.doc_id": "keyword", "meta.url": "keyword", "meta.cite": "keyword"}
+LOOKUP_FIELDS = {"meta.doc_id": "keyword", "meta.section": "keyword", "meta.url": "keyword", "meta.cite": "keyword"}
 
 
 def point_id(document_id: str) -> str:

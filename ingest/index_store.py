@@ -37,6 +37,7 @@ PAYLOAD_INDEXES = [
     {"field_name": "meta.volume", "field_schema": "integer"},
     {"field_name": "meta.cite", "field_schema": "keyword"},
     {"field_name": "meta.doc_id", "field_schema": "keyword"},  # a section's neighbours, per question
+    {"field_name": "meta.section", "field_schema": "keyword"},
 ]
 ENGINE_EDGE, ENGINE_LOCAL, ENGINE_SERVER = "edge", "qdrant-local", "qdrant-server"
 BUILDING_MARK = ".building"
