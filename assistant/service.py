@@ -126,7 +126,15 @@ class Assistant:
             if serving is not None and serving.version.name == name:
                 serving.users += 1
                 return serving
-        with self._opening:
+        # A new version serves. One thread opens it (seconds: the model warms up); meanwhile the
+        # others answer from the version they have, if any.
+        if not self._opening.acquire(blocking=serving is None):
+            with self._state:
+                if self._serving is not None:
+                    self._serving.users += 1
+                    return self._serving
+            self._opening.acquire()
+        try:
             with self._state:
                 serving = self._serving
                 if serving is not None and serving.version.name == self.registry.current_name():
@@ -136,11 +144,14 @@ class Assistant:
             with self._state:
                 old, self._serving = self._serving, fresh
                 fresh.users += 1
+                done = old is not None and old.users == 0
                 if old is not None:
                     old.retired = True
-                    if old.users == 0:
-                        self._release(old.store, old.copy)
+            if done and old is not None:
+                self._release(old.store, old.copy)
             return fresh
+        finally:
+            self._opening.release()
 
     def _leave(self, serving: _Serving) -> None:
         with self._state:

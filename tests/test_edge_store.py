@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -184,3 +185,47 @@ def test_parallel_questions_get_the_serial_answers(small_index):
         k = top_ks[i % 3]
         assert cited[:min(k, 5)] == want_cited[:min(k, 5)] and len(cited) <= k
     assistant.close()
+
+
+def test_a_new_version_is_picked_up_while_questions_run_in_parallel(tmp_path):
+    """Clients keep asking from several threads while an ingest switches versions: no errors, the
+    new version serves without a restart, and the old version's reader view is removed once its
+    last question has finished."""
+    import threading
+
+    from assistant.service import Assistant
+    from ingest.run_ingest import run_ingest
+    from tests.conftest import FIXTURES, make_settings
+
+    settings = make_settings(tmp_path / "data")
+    first = run_ingest(settings, [str(FIXTURES / "mirror")])
+    assistant = Assistant(settings)
+    assert assistant.version.name == first.version
+    errors: list[str] = []
+    stop = threading.Event()
+    versions_seen: set[str] = set()
+
+    def client() -> None:
+        while not stop.is_set():
+            try:
+                assistant.ask("What is the fee for Form I-999?")
+                versions_seen.add(assistant.version.name)
+            except Exception as exc:  # noqa: BLE001 - any failure is the test failing
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    second = run_ingest(settings, [str(FIXTURES / "mirror")])
+    deadline = time.time() + 120
+    while second.version not in versions_seen and time.time() < deadline:
+        time.sleep(0.2)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert second.version in versions_seen and assistant.version.name == second.version
+    views = [p.name for p in (settings.index_dir / "readers").iterdir()]
+    assert len(views) == 1 and second.version in views[0]  # the old view went with its last question
+    assistant.close()
+    assert list((settings.index_dir / "readers").iterdir()) == []
