@@ -284,6 +284,30 @@ def bench_ingest_command(
     typer.echo("cold stages (s): " + ", ".join(f"{k} {v}" for k, v in r["stages_cold_s"].items()))
 
 
+@bench_app.command(name="scale")
+def bench_scale_command(
+    chunks: Annotated[int, typer.Option("--chunks", min=1, help="Chunks in the synthetic index.")] = 30_000,
+    engine: Annotated[str, typer.Option("--engine", help="edge or qdrant-local (embedded engines).")] = "edge",
+    questions: Annotated[int, typer.Option("--questions", min=10, help="Questions timed per measure.")] = 60,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build again even if a bench index exists.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="End with the result as one JSON line.")] = False,
+) -> None:
+    """Build (or reuse) a synthetic index of N chunks from the real ones; time a fresh reader on it."""
+    from assistant.bench_scale import bench_scale, table_rows
+    from ingest.index_store import ENGINE_EDGE, ENGINE_LOCAL, IndexUnavailable
+
+    if engine not in (ENGINE_EDGE, ENGINE_LOCAL):
+        _fail(f"--engine must be {ENGINE_EDGE} or {ENGINE_LOCAL}, got {engine!r}", EXIT_FAILED)
+    try:
+        result = bench_scale(_settings(), chunks, engine, questions, rebuild)
+    except IndexUnavailable as exc:
+        _fail(f"the scale benchmark synthesises from the real index: {exc}", EXIT_NO_INDEX)
+    for line in table_rows(result):
+        typer.echo(line)
+    if as_json:
+        typer.echo(json.dumps(result))
+
+
 def main() -> None:
     app()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
@@ -11,6 +12,32 @@ from assistant.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 
 RRF_K = 60
+
+
+@component
+class QueryEmbedder:
+    """MiniLM query embedding (sentence-transformers' Haystack embedder inside), as a float32 array.
+
+    Why an array: Haystack copies every component input defensively, element by element for a
+    list, with a slow Protocol check per element; a 384-float list passed to two components
+    cost more Python time (GIL held) than the retrieval itself. An array is copied in one step.
+    Retrievers and the answer builder take any float sequence.
+    """
+
+    def __init__(self, model: str) -> None:
+        from haystack_integrations.components.embedders.sentence_transformers import (
+            SentenceTransformersTextEmbedder,
+        )
+
+        self.embedder = SentenceTransformersTextEmbedder(
+            model=model, normalize_embeddings=True, progress_bar=False, local_files_only=True)
+
+    def warm_up(self) -> None:
+        self.embedder.warm_up()
+
+    @component.output_types(embedding=list[float])
+    def run(self, text: str) -> dict[str, Any]:
+        return {"embedding": np.asarray(self.embedder.run(text=text)["embedding"], dtype=np.float32)}
 
 
 @component
@@ -80,3 +107,18 @@ class PassageRescorer:
             scored.append((score, rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))
         return {"documents": [doc for _, _, doc in scored]}
+
+
+@component
+class PassageLimit:
+    """The first `top_k` passages: the number of citations is a per-question input, so parallel
+    questions never change a shared component's setting."""
+
+    def __init__(self, top_k: int = 5) -> None:
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        self.top_k = top_k
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document], top_k: int | None = None) -> dict[str, Any]:
+        return {"documents": documents[: top_k or self.top_k]}

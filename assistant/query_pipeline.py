@@ -10,30 +10,32 @@ from haystack.components.joiners import DocumentJoiner
 
 from assistant.answer_builder import CitedAnswerBuilder
 from assistant.answer_model import AnswerModel
-from assistant.query_components import Bm25QueryEncoder, PassageRescorer
+from assistant.edge_retrievers import EdgeEmbeddingRetriever, EdgeSparseEmbeddingRetriever
+from assistant.query_components import Bm25QueryEncoder, PassageLimit, PassageRescorer, QueryEmbedder
 from assistant.section_merge import SectionMerger
 from assistant.sparse_index import InMemorySparseRetriever
 from assistant.supersession import NewerGuidanceFirst
+from ingest.edge_store import EdgeDocumentStore
 from ingest.settings import Settings
 
 MODES = ("hybrid", "dense", "sparse")
+MAX_TOP_K = 50  # the most citations one question may ask for
 
 
 def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "hybrid") -> Pipeline:
     """The one query pipeline used by the CLI, the app, the benchmarks and the tests.
 
-    In embedded mode the BM25 retriever's index is loaded by the caller
-    (`pipe.get_component("bm25").index = InMemorySparseIndex(documents)`), and so is the chunk map
-    the section merger fills gaps from (`pipe.get_component("merge").chunks`).
+    The retrievers follow the store: qdrant-edge's (EdgeDocumentStore, the embedded default),
+    a Qdrant server's, or for Qdrant local mode dense search plus BM25 in memory, whose index
+    the caller loads (`pipe.get_component("bm25").index = InMemorySparseIndex(documents)`). The
+    caller also sets the chunk map the section merger fills gaps from (`merge.chunks`).
     Dense (MiniLM) and BM25 (Qdrant sparse vectors with IDF) each retrieve `retrieve_k` passages
     from the same collection; Haystack's DocumentJoiner fuses them by weighted reciprocal rank
     fusion. `mode` "dense" or "sparse" keeps one retriever (to measure what the hybrid adds).
-    Inputs: embedder.text, sparse.text, rescore.forms/cites, answer.question, and
-    dense/sparse `filters` on the retrievers.
+    Inputs: embedder.text, sparse.text, rescore.forms/cites, limit.top_k, answer.question, and
+    dense/sparse `filters` on the retrievers. No component keeps per-question state, so one
+    pipeline answers questions in parallel.
     """
-    from haystack_integrations.components.embedders.sentence_transformers import (
-        SentenceTransformersTextEmbedder,
-    )
     from haystack_integrations.components.retrievers.qdrant import (
         QdrantEmbeddingRetriever,
         QdrantSparseEmbeddingRetriever,
@@ -43,21 +45,27 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     k = settings.retrieve_k
     pipe = Pipeline()
-    pipe.add_component("embedder", SentenceTransformersTextEmbedder(
-        model=settings.embedding_model, normalize_embeddings=True, progress_bar=False, local_files_only=True))
+    pipe.add_component("embedder", QueryEmbedder(model=settings.embedding_model))
     pipe.add_component("sparse", Bm25QueryEncoder())
     pipe.add_component("rescore", PassageRescorer(coverage_weight=settings.coverage_weight))
     pipe.add_component("newer", NewerGuidanceFirst(window=settings.newer_guidance_window))
     pipe.add_component("merge", SectionMerger(max_chunks=settings.merge_chunks))
+    pipe.add_component("limit", PassageLimit(top_k=settings.top_k))
+    # The builder's own cut is left wide: `limit` cuts per question (limit.top_k).
     pipe.add_component("answer", CitedAnswerBuilder(
-        threshold=settings.abstain_threshold, top_k=settings.top_k,
+        threshold=settings.abstain_threshold, top_k=MAX_TOP_K,
         model=AnswerModel.load(settings.answer_model_file), answer_types=settings.answer_types))
+    edge = isinstance(document_store, EdgeDocumentStore)
     if mode in ("hybrid", "dense"):
-        pipe.add_component("dense", QdrantEmbeddingRetriever(document_store, top_k=k))
+        dense: Any = (EdgeEmbeddingRetriever(document_store, top_k=k) if edge
+                      else QdrantEmbeddingRetriever(document_store, top_k=k))
+        pipe.add_component("dense", dense)
         pipe.connect("embedder.embedding", "dense.query_embedding")
     if mode in ("hybrid", "sparse"):
-        if settings.qdrant_url:  # a server searches its native sparse index
-            bm25: Any = QdrantSparseEmbeddingRetriever(document_store, top_k=k)
+        if edge:  # qdrant-edge searches its inverted sparse index in-process
+            bm25: Any = EdgeSparseEmbeddingRetriever(document_store, top_k=k)
+        elif settings.qdrant_url:  # a server searches its native sparse index
+            bm25 = QdrantSparseEmbeddingRetriever(document_store, top_k=k)
         else:  # local mode's sparse search is a Python loop: same scores, in memory (sparse_index.py)
             bm25 = InMemorySparseRetriever(top_k=k)
         pipe.add_component("bm25", bm25)
@@ -75,7 +83,8 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     pipe.connect("sparse.tokens", "rescore.query_tokens")
     pipe.connect("rescore.documents", "newer.documents")
     pipe.connect("newer.documents", "merge.documents")
-    pipe.connect("merge.documents", "answer.documents")
+    pipe.connect("merge.documents", "limit.documents")
+    pipe.connect("limit.documents", "answer.documents")
     return pipe
 
 

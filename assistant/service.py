@@ -2,7 +2,8 @@
 
 Models load once per process; the serving version is re-checked before each question, so a reader
 picks up a newly switched index without a restart (and keeps answering from the old copy until
-the new one is open).
+the new one is open). Questions run in parallel: an open version is read-only, and no pipeline
+component keeps per-question state (Qdrant local mode, not thread-safe, answers one at a time).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import shutil
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +25,7 @@ from assistant.answer_builder import CitedAnswerBuilder
 from assistant.approvals.desk import ApprovalDesk
 from assistant.call_context import strip_call_context
 from assistant.identifiers import extract_identifiers
+from assistant.index_lookups import SectionChunks, VectorsById
 from assistant.query_components import Bm25QueryEncoder, PassageRescorer
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
@@ -31,7 +35,7 @@ from assistant.section_merge import SectionMerger, position_of
 from assistant.sentence_vectors import SentenceVectors
 from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
 from assistant.term_stats import TermStats
-from ingest.index_store import IndexVersion, VersionRegistry, close_store
+from ingest.index_store import ENGINE_LOCAL, IndexVersion, VersionRegistry, close_store
 from ingest.indexing import embedding_cache_for
 from ingest.settings import Settings
 
@@ -73,34 +77,121 @@ def clean_question(question: object, max_chars: int) -> str:
     return text
 
 
+@dataclass
+class _Serving:
+    """One open index version: its store, its private copy and the pipeline over it.
+
+    Read-only once opened, so any number of questions use it at once; `users` counts them, and a
+    version replaced by a newer one is closed when its last question finishes.
+    """
+
+    version: IndexVersion
+    store: Any
+    copy: Path | None
+    pipeline: Any
+    exclusive: Any  # Qdrant local mode is not thread-safe: its questions take turns (a lock)
+    users: int = 0
+    retired: bool = False
+
+
 class Assistant:
     def __init__(self, settings: Settings, mode: str = "hybrid") -> None:
         self.settings = settings
         self.mode = mode
         self.registry = VersionRegistry(settings)
-        self._lock = threading.RLock()
-        self._version: IndexVersion | None = None
-        self._store: Any = None
-        self._copy: Path | None = None
-        self._pipeline: Any = None
-        # One lock for both: the desk embeds through this Assistant, which checks approvals.
-        self.approvals = ApprovalDesk(settings, embed=self.embed_questions, lock=self._lock)
+        self._state = threading.Lock()  # guards _serving and the users counts (held for microseconds)
+        self._opening = threading.Lock()  # one thread opens a new version; the others keep answering
+        self._serving: _Serving | None = None
+        self.approvals = ApprovalDesk(settings, embed=self.embed_questions)
 
     # -- index lifecycle ----------------------------------------------------------------------
     @property
     def version(self) -> IndexVersion:
-        self._ensure_current()
-        assert self._version is not None
-        return self._version
+        with self._use() as serving:
+            return serving.version
 
     def _ensure_current(self) -> None:
+        with self._use():
+            pass
+
+    @contextmanager
+    def _use(self) -> Iterator[_Serving]:
+        """The serving version, opened (or re-opened after a switch) as needed, held for one question."""
+        serving = self._acquire()
+        try:
+            yield serving
+        finally:
+            self._leave(serving)
+
+    def _acquire(self) -> _Serving:
         name = self.registry.current_name()
-        if self._version is not None and name == self._version.name:
-            return
-        version = self.registry.current()  # raises IndexUnavailable with how to rebuild
+        with self._state:
+            serving = self._serving
+            if serving is not None and serving.version.name == name:
+                serving.users += 1
+                return serving
+        # A new version serves. One thread opens it (seconds: the model warms up); meanwhile the
+        # others answer from the version they have, if any.
+        if not self._opening.acquire(blocking=serving is None):
+            with self._state:
+                if self._serving is not None:
+                    self._serving.users += 1
+                    return self._serving
+            self._opening.acquire()
+        try:
+            with self._state:
+                serving = self._serving
+                if serving is not None and serving.version.name == self.registry.current_name():
+                    serving.users += 1
+                    return serving
+            fresh = self._open(self.registry.current())  # raises IndexUnavailable with how to rebuild
+            with self._state:
+                old, self._serving = self._serving, fresh
+                fresh.users += 1
+                done = old is not None and old.users == 0
+                if old is not None:
+                    old.retired = True
+            if done and old is not None:
+                self._release(old.store, old.copy)
+            return fresh
+        finally:
+            self._opening.release()
+
+    def _leave(self, serving: _Serving) -> None:
+        with self._state:
+            serving.users -= 1
+            done = serving.retired and serving.users == 0
+        if done:
+            self._release(serving.store, serving.copy)
+
+    def _open(self, version: IndexVersion) -> _Serving:
+        if self.settings.inference_threads:
+            import torch
+
+            torch.set_num_threads(self.settings.inference_threads)  # process-wide: the app is one reader
         store, copy = self.registry.open_reader(version)
-        pipeline = build_query_pipeline(self.settings, store, self.mode)
-        pipeline.warm_up()
+        try:
+            pipeline = build_query_pipeline(self.settings, store, self.mode)
+            pipeline.warm_up()
+            if self.registry.engine_of(version) == ENGINE_LOCAL:
+                self._load_everything(pipeline, store)
+                exclusive: Any = threading.RLock()
+            else:
+                self._load_lookups(pipeline, store, version)
+                exclusive = nullcontext()
+            self._attach_sentence_vectors(pipeline)
+            # A page change sends approvals to review; the chunks are read only when there are
+            # approvals to check (or when the first one is made), not on every open.
+            self.approvals.on_new_version(version.name, store.filter_documents)
+        except BaseException:
+            self._release(store, copy)
+            raise
+        return _Serving(version, store, copy, pipeline, exclusive)
+
+    @staticmethod
+    def _load_everything(pipeline: Any, store: Any) -> None:
+        """Qdrant local mode: its searches and filters are Python scans, so the reader holds the
+        whole corpus in memory (BM25 matrix, term statistics, chunk map, vectors)."""
         builder = cast(CitedAnswerBuilder, pipeline.get_component("answer"))
         docs = store.filter_documents()  # with vectors: the reader store returns embeddings
         bm25 = pipeline.get_component("bm25") if "bm25" in pipeline.graph.nodes else None
@@ -113,15 +204,34 @@ class Assistant:
         merger = cast(SectionMerger, pipeline.get_component("merge"))
         merger.chunks = {pos: d for d in docs if (pos := position_of(d)) is not None}
         builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
-        if self.settings.sentence_vectors:
-            backend = pipeline.get_component("embedder").embedding_backend
-            builder.sentence_vectors = SentenceVectors(
-                embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
-                lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
-        self.approvals.on_new_version(version.name, docs)  # a page change sends approvals to review
-        old_store, old_copy = self._store, self._copy
-        self._version, self._store, self._copy, self._pipeline = version, store, copy, pipeline
-        self._release(old_store, old_copy)
+
+    def _attach_sentence_vectors(self, pipeline: Any) -> None:
+        """Question-to-sentence cosines for the answer builder (POLICYDESK_SENTENCE_VECTORS)."""
+        if not self.settings.sentence_vectors:
+            return
+        backend = pipeline.get_component("embedder").embedder.embedding_backend
+        cast(CitedAnswerBuilder, pipeline.get_component("answer")).sentence_vectors = SentenceVectors(
+            embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
+            lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
+
+    def _load_lookups(self, pipeline: Any, store: Any, version: IndexVersion) -> None:
+        """qdrant-edge or a server: nothing per chunk is loaded. Term counts come from the file the
+        ingest wrote; a section's neighbours and a passage's vector are looked up by index when a
+        question needs them (SectionChunks, VectorsById)."""
+        builder = cast(CitedAnswerBuilder, pipeline.get_component("answer"))
+        encoder = cast(Bm25QueryEncoder, pipeline.get_component("sparse")).encoder
+        counts = self.registry.load_term_counts(version)
+        if counts is None:  # a version built before term counts were saved: count once, here
+            docs = store.filter_documents()
+            builder.term_stats = TermStats(encoder, (d.content or "" for d in docs))
+            builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
+        else:
+            df = {int(t): int(n) for t, n in counts["df"].items()}
+            builder.term_stats = TermStats.from_counts(encoder, df, int(counts.get("n_texts", counts["n_docs"])))
+            builder.known_forms = set(counts["forms"])
+        cast(PassageRescorer, pipeline.get_component("rescore")).term_stats = builder.term_stats
+        cast(SectionMerger, pipeline.get_component("merge")).chunks = SectionChunks(store)
+        builder.vectors = VectorsById(store)
 
     @staticmethod
     def _release(store: Any, copy: Path | None) -> None:
@@ -131,9 +241,20 @@ class Assistant:
             shutil.rmtree(copy, ignore_errors=True)
 
     def close(self) -> None:
-        with self._lock:
-            self._release(self._store, self._copy)
-            self._version = self._store = self._copy = self._pipeline = None
+        busy = False
+        with self._state:
+            serving, self._serving = self._serving, None
+            if serving is not None:
+                serving.retired = True
+                busy = serving.users > 0
+        if serving is not None and not busy:
+            self._release(serving.store, serving.copy)
+
+    @property
+    def _pipeline(self) -> Any:
+        """The serving pipeline, None before the first question (insights reuses its embedder)."""
+        serving = self._serving
+        return serving.pipeline if serving is not None else None
 
     def pipeline_component(self, name: str) -> Any:
         """A component of the serving version's query pipeline (for evaluation and fitting)."""
@@ -142,8 +263,8 @@ class Assistant:
 
     @property
     def document_store(self) -> Any:
-        self._ensure_current()
-        return self._store
+        with self._use() as serving:
+            return serving.store
 
     # -- answering ----------------------------------------------------------------------------
     def ask(
@@ -183,13 +304,12 @@ class Assistant:
                 escalation.referral = referral.contact()
             escalation.latency_ms = (time.perf_counter() - started) * 1000
             return escalation, {"candidates": [], "evidence": {}}
-        with self._lock:
-            self._ensure_current()
-            self._pipeline.get_component("answer").top_k = top_k or self.settings.top_k
-            inputs = self._inputs(text, filters)
-            inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["rescore"]["forms"]}
-            out = self._pipeline.run(inputs, include_outputs_from={"embedder"})
-            answer: Answer = self.approvals.lead(out["answer"]["answer"], out["embedder"]["embedding"], text)
+        inputs = self._inputs(text, filters)
+        inputs["limit"] = {"top_k": top_k or self.settings.top_k}
+        inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["rescore"]["forms"]}
+        with self._use() as serving, serving.exclusive:
+            out = serving.pipeline.run(inputs, include_outputs_from={"embedder"})
+        answer: Answer = self.approvals.lead(out["answer"]["answer"], out["embedder"]["embedding"], text)
         answer.id = qid
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer, out["answer"]
@@ -215,9 +335,8 @@ class Assistant:
 
     def embed_questions(self, questions: list[str]) -> list[list[float]]:
         """Questions embedded exactly as `ask` embeds them (to match approved questions)."""
-        with self._lock:
-            self._ensure_current()
-            embedder = self._pipeline.get_component("embedder")
+        with self._use() as serving:
+            embedder = serving.pipeline.get_component("embedder").embedder
             texts = [embedder.prefix + self._inputs(q, None)["embedder"]["text"] + embedder.suffix for q in questions]
             # One batch through the loaded model (the component's run() takes one text at a time).
             vectors = embedder.embedding_backend.embed(texts, batch_size=32, show_progress_bar=False,
@@ -227,9 +346,8 @@ class Assistant:
     def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
         """Ranked passages, as the answer cites them (for evaluation of retrieval)."""
         text = clean_question(question, self.settings.max_question_chars)
-        with self._lock:
-            self._ensure_current()
-            inputs = self._inputs(text, filters)
-            inputs["answer"] = {"question": text}
-            out = self._pipeline.run(inputs, include_outputs_from={"merge"})
+        inputs = self._inputs(text, filters)
+        inputs["answer"] = {"question": text}
+        with self._use() as serving, serving.exclusive:
+            out = serving.pipeline.run(inputs, include_outputs_from={"merge"})
         return out["merge"]["documents"][:top_k]

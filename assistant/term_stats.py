@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ingest.sparse import Bm25Encoder
+
+# Token sets of passages seen recently, so sentences and passages scored again cost a lookup.
+TOKEN_CACHE_SIZE = 4096
 
 
 class TermStats:
@@ -20,11 +23,27 @@ class TermStats:
             self._passage_tokens[text] = tokens
             df.update(tokens)
         self.n_docs = max(len(self._passage_tokens), 1)
-        self.df = df
+        self.df: Mapping[int, int] = df
+        self._recent: dict[str, frozenset[int]] = {}
+
+    @classmethod
+    def from_counts(cls, encoder: Bm25Encoder, df: Mapping[int, int], n_docs: int) -> TermStats:
+        """Statistics counted at ingest (ingest.term_counts): nothing is read or tokenised here,
+        and a passage's tokens are computed when it is scored (microseconds each)."""
+        stats = cls(encoder, [])
+        stats.df, stats.n_docs = df, max(n_docs, 1)
+        return stats
 
     def tokens(self, text: str) -> frozenset[int]:
         known = self._passage_tokens.get(text)
-        return known if known is not None else frozenset(self.encoder.encode_query(text).indices)
+        if known is None:
+            known = self._recent.get(text)
+        if known is None:
+            known = frozenset(self.encoder.encode_query(text).indices)
+            if len(self._recent) >= TOKEN_CACHE_SIZE:
+                self._recent.clear()  # questions run in parallel: a cheap reset, never a shared iteration
+            self._recent[text] = known
+        return known
 
     def idf(self, token: int) -> float:
         df = self.df.get(token, 0)

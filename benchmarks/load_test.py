@@ -1,11 +1,14 @@
 """Load test: concurrent clients asking through one shared Assistant, as the app does.
 
-    python -m benchmarks.load_test [--clients 8] [--questions 400]
+    python -m benchmarks.load_test [--clients 1,4,8,16] [--questions 400]
 
 The app keeps one Assistant behind st.cache_resource and every session calls `.ask` on it; here
 N client threads do the same. Uses the index in POLICYDESK_DATA_DIR (default ./data) when one
 serves, else builds the small fixture index in a temporary folder. Prints errors (must be 0),
-p50/p95/p99 latency as each client saw it (queueing included) and throughput.
+p50/p95/p99 latency as each client saw it (queueing included) and throughput, and the physical
+bound the cores set: with C clients and q CPU-ms per question (this process's CPU time over the
+questions, measured), questions cannot finish faster than cores / q per ms, so a client waits
+at least about C x q / cores ms per question once C exceeds the cores.
 """
 
 from __future__ import annotations
@@ -70,10 +73,12 @@ def run_load(assistant: Any, questions: list[str], clients: int) -> dict[str, An
         latencies.append((time.perf_counter() - t0) * 1000)
         abstained += answer.abstained
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(ask, questions))
     wall = time.perf_counter() - started
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / max(len(questions), 1)
+    cores = len(os.sched_getaffinity(0))
     return {
         "clients": clients,
         "questions": len(questions),
@@ -85,6 +90,11 @@ def run_load(assistant: Any, questions: list[str], clients: int) -> dict[str, An
         "p95_ms": percentile(latencies, 0.95) if latencies else None,
         "p99_ms": percentile(latencies, 0.99) if latencies else None,
         "mean_ms": statistics.fmean(latencies) if latencies else None,
+        "cpu_ms_per_question": cpu_ms,
+        "cores": cores,
+        # The cores' limit: throughput <= cores / CPU-s per question; latency >= clients x CPU-ms / cores.
+        "bound_qps": cores * 1000 / cpu_ms if cpu_ms else None,
+        "bound_latency_ms": max(clients, cores) * cpu_ms / cores,
     }
 
 
@@ -107,7 +117,7 @@ def settings_with_an_index():
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", default="8", help="client counts, comma-separated (1,4,8,16)")
     parser.add_argument("--questions", type=int, default=400)
     args = parser.parse_args(argv)
 
@@ -118,17 +128,25 @@ def main(argv: list[str] | None = None) -> int:
     version = assistant.version  # open once, as st.cache_resource does
     print(f"index: {which} {version.name} ({version.manifest.get('chunks')} chunks) "
           f"in {settings.data_dir}")
-    assistant.ask(INVENTED[0])  # warm-up, not measured
-    result = run_load(assistant, load_questions(args.questions), args.clients)
+    for question in INVENTED:  # warm-up, not measured
+        assistant.ask(question)
+    failed = False
+    for clients in (int(c) for c in str(args.clients).split(",")):
+        result = run_load(assistant, load_questions(args.questions), clients)
+        print(f"{result['questions']} questions, {result['clients']} clients, "
+              f"{len(result['errors'])} errors, {result['abstained']} abstained")
+        print(f"latency ms: p50 {result['p50_ms']:.0f}  p95 {result['p95_ms']:.0f}  "
+              f"p99 {result['p99_ms']:.0f}  (mean {result['mean_ms']:.0f})")
+        print(f"throughput: {result['throughput_qps']:.2f} questions/s over {result['wall_s']:.1f} s; "
+              f"{result['cpu_ms_per_question']:.0f} CPU-ms per question on {result['cores']} cores: "
+              f"bound {result['bound_qps']:.2f} questions/s, {result['bound_latency_ms']:.0f} ms per question")
+        print("json: " + json.dumps({k: v for k, v in result.items() if k != "errors"} | {
+            "errors": len(result["errors"])}))
+        for error in result["errors"][:20]:
+            print(f"  error: {error}")
+        failed = failed or bool(result["errors"])
     assistant.close()
-    print(f"{result['questions']} questions, {result['clients']} clients, "
-          f"{len(result['errors'])} errors, {result['abstained']} abstained")
-    print(f"latency ms: p50 {result['p50_ms']:.0f}  p95 {result['p95_ms']:.0f}  "
-          f"p99 {result['p99_ms']:.0f}  (mean {result['mean_ms']:.0f})")
-    print(f"throughput: {result['throughput_qps']:.1f} questions/s over {result['wall_s']:.1f} s")
-    for error in result["errors"][:20]:
-        print(f"  error: {error}")
-    return 1 if result["errors"] else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -15,13 +16,14 @@ from typing import Any
 from haystack import Document
 
 from ingest.chunk import chunk_page
-from ingest.index_store import VersionRegistry, close_store
+from ingest.index_store import VersionRegistry, close_store, finish_writing
 from ingest.indexing import build_indexing_pipeline
 from ingest.mirror import MirrorSkip, read_mirror
 from ingest.parse import parse_page
 from ingest.records import FetchedPage, IngestReport, ParsedPage, SkipPage, SkippedPage
 from ingest.settings import EMBEDDING_DIM, Settings
 from ingest.snapshots import SnapshotStore
+from ingest.term_counts import count_terms
 from ingest.verify import verify_store
 
 BATCH = 64
@@ -213,6 +215,24 @@ def server_unreachable(exc: BaseException) -> bool:
     return False
 
 
+def check_free_space(settings: Settings) -> None:
+    """Refuse to start a build the disk cannot hold. qdrant-edge writes through memory-mapped
+    files, and a write into a full disk there kills the process (SIGBUS) instead of raising: the
+    serving version survives that as it survives any crash, but the ingest should fail cleanly."""
+    if settings.qdrant_url:
+        return
+    folder = settings.index_dir if settings.index_dir.exists() else settings.data_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free_mb = shutil.disk_usage(folder).free / 2**20
+    if free_mb < settings.min_free_mb:
+        raise IngestError(
+            f"No space left on device for a new index version under {settings.index_dir}: "
+            f"{free_mb:.0f} MB free, at least {settings.min_free_mb} MB needed "
+            "(POLICYDESK_MIN_FREE_MB); free disk space, then run the ingest again"
+        )
+
+
 def run_ingest(
     settings: Settings,
     sources: list[str],
@@ -263,8 +283,26 @@ def _build_and_switch(
     if not chunks:
         reasons = "; ".join(f"{s.source}: {s.reason}" for s in report.skipped[:5])
         raise IngestError(f"nothing to index: every page was skipped ({reasons})")
+    index_chunks(settings, chunks, sources, report, page_rows, progress)
+    report.seconds["total"] = round(time.perf_counter() - started, 3)
+    return report
 
+
+def index_chunks(
+    settings: Settings,
+    chunks: list[Document],
+    sources: list[str],
+    report: IngestReport,
+    page_rows: list[dict[str, Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Embed (cached), encode, write, index and verify `chunks` as a new version, then switch to it.
+
+    On any failure the new version is discarded and the serving one is untouched.
+    """
+    report.chunks = len(chunks)
     registry = VersionRegistry(settings)
+    check_free_space(settings)
     try:
         version, store = registry.start_build()
     except OSError as exc:
@@ -285,12 +323,16 @@ def _build_and_switch(
             if progress:
                 progress(min(start + BATCH, len(chunks)), len(chunks))
         report.seconds["embed+write"] = round(time.perf_counter() - t_embed, 3)
+        t_optimize = time.perf_counter()
+        finish_writing(store)
+        report.seconds["optimize"] = round(time.perf_counter() - t_optimize, 3)
 
         t_verify = time.perf_counter()
         manifest = {
             "version": version,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "backend": settings.backend,
+            "engine": registry.engine,
             "collection": registry.collection_for(version),
             "embedding_model": settings.embedding_model_name,
             "dim": EMBEDDING_DIM,
@@ -309,6 +351,7 @@ def _build_and_switch(
         if problems:
             raise IngestError("the new index failed verification: " + "; ".join(problems[:5]))
         close_store(store)
+        registry.save_term_counts(version, count_terms(chunks))
         registry.finish_build(version, manifest)
         report.seconds["verify"] = round(time.perf_counter() - t_verify, 3)
         pause_for_fault_injection(settings, "switch")
@@ -324,5 +367,3 @@ def _build_and_switch(
     report.switched = True
     # Old versions go only now, after the switch succeeded; a failed ingest deletes nothing.
     registry.collect_garbage(settings.keep_versions)
-    report.seconds["total"] = round(time.perf_counter() - started, 3)
-    return report

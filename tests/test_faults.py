@@ -56,10 +56,16 @@ def base_data(tmp_path_factory) -> Path:
     return data
 
 
+def copy_data(source: Path, target: Path) -> None:
+    # qdrant-edge preallocates its storage files sparsely (144 MB apparent, 0.5 MB used here):
+    # copy them sparse, or every test would write 144 MB.
+    subprocess.run(["cp", "-a", "--sparse=always", str(source), str(target)], check=True)
+
+
 @pytest.fixture
 def settings(base_data, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(base_data, data)
+    copy_data(base_data, data)
     return make_settings(data)
 
 
@@ -185,10 +191,11 @@ def test_failed_ingests_never_delete_old_versions(settings, monkeypatch):
 
 # -- full disk and unwritable data directory ---------------------------------------------------
 @pytest.fixture
-def tiny_disk(tmp_path):
+def tiny_disk(tmp_path, request):
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+    size = getattr(request, "param", "4m")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
@@ -213,21 +220,51 @@ def fill_disk(folder: Path) -> None:
         pass
 
 
+@pytest.mark.parametrize("tiny_disk", ["256m"], indirect=True)
+def test_full_disk_before_the_ingest_fails_cleanly_and_the_old_version_serves(
+    base_data, tiny_disk, new_page, monkeypatch
+):
+    """qdrant-edge (the default): the ingest checks free space before it writes anything. A
+    qdrant-edge reader maps its files on open (tens of MB on tmpfs), hence the larger disk."""
+    from assistant.service import Assistant
+
+    settings = make_settings(tiny_disk / "data")
+    copy_data(base_data, settings.data_dir)
+    serving = VersionRegistry(settings).current_name()
+    assistant = Assistant(settings)
+    before = answers(assistant)
+    fill_disk(tiny_disk)
+    result = cli(settings, monkeypatch, "ingest", "-q", "--source", str(MIRROR), "--source", str(new_page))
+    assert result.exit_code == EXIT_FAILED
+    assert "No space left on device" in result.stderr
+    assert "previous index version keeps serving" in result.stderr
+    assert VersionRegistry(settings).current_name() == serving
+    assert version_dirs(settings) == {serving}
+    assert answers(assistant) == before
+    assistant.close()
+
+
 @pytest.mark.parametrize("when", ["before the ingest", "during the build"])
-def test_full_disk_fails_cleanly_and_the_old_version_serves(
+def test_full_disk_fails_cleanly_and_the_old_version_serves_local_mode(
     base_data, tiny_disk, new_page, monkeypatch, when
 ):
+    """Qdrant local mode reports a full disk as an error at any point of the build. (qdrant-edge
+    writes through memory maps: a disk filled by another process mid-build ends the ingest
+    process, which the SIGKILL tests above show leaves the serving version intact.)"""
     from assistant.service import Assistant
     from ingest import run_ingest as module
 
-    settings = make_settings(tiny_disk / "data")
-    shutil.copytree(base_data, settings.data_dir)
+    settings = make_settings(tiny_disk / "data", embedded_engine="qdrant-local", min_free_mb=0)
+    shutil.copytree(base_data / "cache", settings.cache_dir)
+    run_ingest(settings, [str(MIRROR)])
     serving = VersionRegistry(settings).current_name()
     assistant = Assistant(settings)
     before = answers(assistant)
 
     if when == "before the ingest":
         fill_disk(tiny_disk)
+        monkeypatch.setenv("POLICYDESK_EMBEDDED_ENGINE", "qdrant-local")
+        monkeypatch.setenv("POLICYDESK_MIN_FREE_MB", "0")
         result = cli(settings, monkeypatch, "ingest", "-q", "--source", str(MIRROR),
                      "--source", str(new_page))
         assert result.exit_code == EXIT_FAILED
@@ -357,8 +394,10 @@ def _deleted_qdrant_folder(s):
 
 def _garbage_qdrant_storage(s):
     version = s.index_dir / "versions" / VersionRegistry(s).current_name()
-    for sqlite in (version / "qdrant").rglob("storage.sqlite"):
+    for sqlite in (version / "qdrant").rglob("storage.sqlite"):  # Qdrant local mode
         sqlite.write_bytes(b"this is not a database" * 100)
+    for config in (version / "qdrant").rglob("*.json"):  # qdrant-edge
+        config.write_bytes(b"this is not a shard" * 100)
 
 
 def _path_in_pointer(s):

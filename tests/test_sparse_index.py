@@ -1,4 +1,4 @@
-"""The in-memory BM25 scorer returns what Qdrant local mode's sparse search returns."""
+"""The in-memory BM25 scorer (Qdrant local mode's reader) returns what local mode's sparse search returns."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def store(small_index):
-    registry = VersionRegistry(small_index)
+def store(small_local_index):
+    registry = VersionRegistry(small_local_index)
     store, copy = registry.open_reader(registry.current())
     yield store
     close_store(store)

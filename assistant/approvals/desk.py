@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from assistant.approvals.compose import build_approval, served_answer
@@ -46,22 +46,37 @@ class ApprovalDesk:
         self._lock = lock or threading.RLock()
         self._loaded_revision: int | None = None
         self._approvals: dict[str, Approval] = {}
-        self.index: dict[str, IndexedChunk] = {}  # chunks of the version last opened
+        self.index: dict[str, IndexedChunk] = {}  # chunks of the version last opened (read when needed)
+        self._documents: Iterable[Any] | Callable[[], Iterable[Any]] | None = None
         self.version: str | None = None
         self.last_check: CheckReport | None = None
 
     # -- index versions -----------------------------------------------------------------------
-    def on_new_version(self, version: str, documents: Iterable[Any]) -> CheckReport | None:
-        """Called by the Assistant each time it opens a serving version: re-check every approval."""
+    def on_new_version(self, version: str, documents: Iterable[Any] | Callable[[], Iterable[Any]]
+                       ) -> CheckReport | None:
+        """Called by the Assistant each time it opens a serving version: re-check every approval.
+
+        `documents` may be a function that reads the version's chunks: it is called only when there
+        are approvals to check, or when the first approval is made, so a reader of a large index
+        without approvals never reads every chunk.
+        """
         with self._lock:
-            self.index, self.version = indexed_chunks(documents), version
+            self.version, self._documents, self.index = version, documents, {}
+            self._loaded_revision = None  # states may change: reload before the next match
+            if not self.store.exists():
+                return None
             try:
-                self.last_check = check_approvals(self.store, self.index, version)
+                self.last_check = check_approvals(self.store, self._chunk_index(), version)
             except (OSError, ApprovalStoreError, sqlite3.Error) as exc:
                 log.warning("approvals not checked against %s: %s", version, exc)
                 return None
-            self._loaded_revision = None  # states may have changed: reload before the next match
             return self.last_check
+
+    def _chunk_index(self) -> dict[str, IndexedChunk]:
+        if not self.index and self._documents is not None:
+            docs = self._documents() if callable(self._documents) else self._documents
+            self.index = indexed_chunks(docs)
+        return self.index
 
     # -- serving ------------------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -131,7 +146,7 @@ class ApprovalDesk:
             if previous is not None:
                 note = note if note is not None else previous.note
                 phrasings = phrasings if phrasings is not None else previous.phrasings
-            approval = build_approval(live, self.index, by=by, index_version=self.version, choices=choices,
+            approval = build_approval(live, self._chunk_index(), by=by, index_version=self.version, choices=choices,
                                       note=note, phrasings=phrasings,
                                       approval_id=previous.id if previous else None)
             if previous is not None:
