@@ -210,11 +210,16 @@ class CitedAnswerBuilder:
                       or (c.doc_rank == 0 and _dated_by_citation(docs[0], kinds))]
         if "amount" in kinds and forms:
             # A fee is some form's fee: "$0" or "$200" under another form's heading is no answer to
-            # "what is the N-400 fee". The sentence, or the heading it sits under, names the form.
+            # "what is the N-400 fee". The sentence names the form; a sentence that names no form
+            # at all takes the form of the heading it sits under (a table row naming Form I-131
+            # on the I-912 page is the I-131's).
             wanted = set(forms)
-            ranked = [c for c in ranked if wanted & set(find_forms(f"{c.text} {_heading(docs[c.doc_rank])}"))]
-        leaders = [c for c in ranked if not is_boilerplate(c.text)]
-        best = leaders[0] if leaders else None
+            ranked = [c for c in ranked
+                      if wanted & set(find_forms(c.text) or find_forms(_heading(docs[c.doc_rank])))]
+        # Pointers elsewhere ("Visit the USCIS website at ...") are never quoted: they lead nowhere
+        # an agent can read out, and placed first in reading order they would lead the answer.
+        ranked = [c for c in ranked if not is_boilerplate(c.text)]
+        best = ranked[0] if ranked else None
         quoted_text = " ".join(d.content or "" for d in docs[:PASSAGES_FOR_SENTENCES]).lower()
         evidence = {
             "bias": 1.0,

@@ -25,7 +25,8 @@ _BOILERPLATE = re.compile(
     r"^\s*(?:for (?:more|additional|further) information|to learn more|for details"
     r"|(?:please )?(?:visit|see|go to|refer to|read|check|review)\b)"
     r"|\b(?:by visiting|visit (?:our|the|www\.|uscis\.gov)|go to (?:www\.|uscis\.gov|our)"
-    r"|(?:see|visit) (?:the |our )?[\w' -]{0,40}(?:web ?page|website|page)\b)",
+    r"|(?:see|visit) (?:the |our )?[\w' -]{0,40}(?:web ?page|website|page)\b"
+    r"|\b(?:more|additional|further) information\b.*(?:https?://|www\.|uscis\.gov))",
     re.I,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:\(\s*(?:\d{1,3}|[A-Za-z]|[ivxlcdm]{1,6})\s*\)|(?:\d{1,3}|[A-Za-z])[.)]|[-•*–▪◦·])\s+")

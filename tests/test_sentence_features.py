@@ -23,6 +23,7 @@ def test_pointers_elsewhere_are_boilerplate_and_answers_are_not():
     assert is_boilerplate("For more information, go to www.uscis.gov/i-765.")
     assert is_boilerplate("You can find the filing fee for Form I-912 by visiting our Fee Schedule page.")
     assert is_boilerplate("Visit our Fee Waiver Page for the list of forms.")
+    assert is_boilerplate("More information about concurrent filing is available at https://www.uscis.gov/x.")
     assert not is_boilerplate("You must submit two identical color passport-style photographs.")
     assert not is_boilerplate("USCIS will consider your application abandoned if you travel without advance parole.")
 
