@@ -15,7 +15,7 @@ from typing import Any
 from assistant.records import Answer
 from ingest.settings import Settings
 
-MAX_FALSE_ABSTENTION = 0.05  # the bar agents were promised: at most 1 answerable question in 20 escalated
+MAX_FALSE_ABSTENTION = 0.10
 
 
 def threshold_curve(labelled: list[tuple[bool, Answer]], steps: int = 101) -> list[dict[str, float]]:

@@ -155,6 +155,8 @@ def run_evaluation(settings: Settings, questions: Path, top_k: int = 5, calibrat
     report["group_answer_agreement"] = group_agreement(said)
     report["referrals"] = referral_metrics(answers)
     report["answers"] = answer_metrics(answers, threshold)
+    spoken = [float(len(re.sub(r"\[\d+\]", "", a.text).split())) for _, a in answers if a.text]
+    report["answer_words"] = {"mean": sum(spoken) / max(len(spoken), 1), "p95": percentile(spoken, 0.95)}
     report["reliability"] = reliability_curve(answers)
     report["latency_ms"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)}
     report["misses"] = [d for d in details if d["rank"] is None or d["rank"] > 5]
@@ -207,6 +209,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"paraphrase groups agreeing on the top-1 citation: {report['group_agreement']:.3f}; "
         f"on the answer sentences: {report['group_answer_agreement']:.3f}",
         *_answer_lines(report.get("answers"), report.get("reliability")),
+        *([f"answer text read out: {report['answer_words']['mean']:.0f} words on average, "
+           f"p95 {report['answer_words']['p95']:.0f}"] if "answer_words" in report else []),
         *_referral_lines(report.get("referrals")),
         f"latency (warm ask): p50 {report['latency_ms']['p50']:.1f} ms, p95 {report['latency_ms']['p95']:.1f} ms",
     ]
@@ -225,6 +229,7 @@ def format_comparison(names: list[str], reports: list[dict[str, Any]]) -> str:
         ("MRR@10 (hybrid)", lambda r: r["retrieval"]["hybrid"]["mrr@10"]),
         ("answer carries the fact", lambda r: r["answers"]["carries_fact"]),
         ("answered without the fact", lambda r: r["answers"]["answered_without_fact"]),
+        ("answer words (mean)", lambda r: r["answer_words"]["mean"]),
         ("unanswerable abstained", lambda r: r["abstention"]["recall"]),
         ("answerable abstained", lambda r: r["abstention"]["false_abstention"]),
         ("groups agreeing: top source", lambda r: r["group_agreement"]),

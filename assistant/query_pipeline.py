@@ -54,7 +54,8 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     # The builder's own cut is left wide: `limit` cuts per question (limit.top_k).
     pipe.add_component("answer", CitedAnswerBuilder(
         threshold=settings.abstain_threshold, top_k=MAX_TOP_K,
-        model=AnswerModel.load(settings.answer_model_file), answer_types=settings.answer_types))
+        model=AnswerModel.load(settings.answer_model_file), answer_types=settings.answer_types,
+        clip_words=settings.clip_sentence_words))
     edge = isinstance(document_store, EdgeDocumentStore)
     if mode in ("hybrid", "dense"):
         dense: Any = (EdgeEmbeddingRetriever(document_store, top_k=k) if edge

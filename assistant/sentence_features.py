@@ -20,7 +20,7 @@ from ingest.forms import find_forms
 from ingest.sentences import answer_sentences
 
 # Pointers elsewhere, not answers: "For more information, go to www.uscis.gov/...", "Visit our Fee
-# Schedule page", "See Part 3 below". They may follow an answer but never lead one.
+# Schedule page", "See Part 3 below". They are never quoted as an answer.
 _BOILERPLATE = re.compile(
     r"^\s*(?:for (?:more|additional|further) information|to learn more|for details"
     r"|(?:please )?(?:visit|see|go to|refer to|read|check|review)\b)"
