@@ -196,7 +196,7 @@ class CitedAnswerBuilder:
         skip |= set(range(PASSAGES_FOR_SENTENCES, len(docs)))
         cands = candidates_of(docs, skip)
         kinds = expected_types(question) if self.answer_types else set()
-        fill_features(cands, docs, Evidence(question, tokens, self._sentence_cos(query, cands), passage_cos, kinds,
+        fill_features(cands, docs, Evidence(tokens, self._sentence_cos(query, cands), passage_cos, kinds,
                                             set(forms or []), self.term_stats))
         if cands:
             for cand, p in zip(cands, self.model.sentence_probabilities(np.stack([c.features for c in cands])),

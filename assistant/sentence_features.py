@@ -164,7 +164,6 @@ def candidates_of(docs: list[Document], skip: set[int]) -> list[Candidate]:
 @dataclass
 class Evidence:
     """What the features are computed from, for one question."""
-    question: str
     query_tokens: list[int]
     sentence_cos: np.ndarray  # per candidate
     passage_cos: list[float]  # per passage

@@ -70,7 +70,7 @@ def test_features_describe_the_sentence_against_the_question():
     encoder = Bm25Encoder()
     question = "What is the I-765 filing fee?"
     cands = candidates_of(docs, skip=set())
-    ev = Evidence(question, list(encoder.encode_query(question).indices), np.array([0.7, 0.4]), [0.6], {"amount"},
+    ev = Evidence(list(encoder.encode_query(question).indices), np.array([0.7, 0.4]), [0.6], {"amount"},
                   {"I-765"}, TermStats(encoder, [d.content for d in docs]))
     fill_features(cands, docs, ev)
     fee, pointer = cands
