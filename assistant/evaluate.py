@@ -13,24 +13,20 @@ from typing import Any
 
 from assistant.batch import read_question_lines
 from assistant.calibration import choose_threshold, save_calibration, threshold_curve
-from assistant.eval_answers import answer_metrics, reliability_curve
+from assistant.eval_answers import answer_metrics, normalise, reliability_curve
 from assistant.service import Assistant
 from ingest.settings import Settings
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("’", "'").replace("“", '"').replace("”", '"')).strip().lower()
-
-
 def is_relevant(meta: dict[str, Any], content: str, gold: list[dict[str, Any]]) -> bool:
-    body = _norm(content)
+    body = normalise(content)
     for g in gold:
         same_file = g.get("file") and meta.get("source") == g["file"]
         same_url = g.get("url") and meta.get("page_url") == g["url"]
         if not (same_file or same_url):
             continue
         phrases = g.get("must_contain") or []
-        if not phrases or any(_norm(p) in body for p in phrases):
+        if not phrases or any(normalise(p) in body for p in phrases):
             return True
     return False
 

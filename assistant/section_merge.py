@@ -23,6 +23,8 @@ from typing import Any
 
 from haystack import Document, component
 
+from ingest.sentences import chunk_body
+
 Position = tuple[str, str, int]  # (doc_id, section, ordinal)
 
 
@@ -37,9 +39,8 @@ def body_of(doc: Document) -> tuple[str, str]:
     """(heading line, body) of an indexed chunk."""
     content = doc.content or ""
     heading = doc.meta.get("heading")
-    if heading and content.startswith(heading + "\n"):
-        return heading, content[len(heading) + 1 :]
-    return "", content
+    body = chunk_body(content, heading)  # the one heading-strip rule, shared with ingest
+    return (str(heading), body) if len(body) < len(content) else ("", content)
 
 
 def join_chunks(chunks: list[Document]) -> tuple[str, list[list[Any]]]:

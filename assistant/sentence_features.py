@@ -117,7 +117,7 @@ def list_end(content: str, lead_end: int) -> int:
     for n, line in enumerate(re.finditer(r"\n([^\n]+)", content[lead_end:])):
         if line.start() != end - lead_end or n == MAX_LIST_ITEMS:
             break  # a blank line: the list is over
-        if lead_end + line.end() - lead_end > MAX_LIST_CHARS:
+        if line.end() > MAX_LIST_CHARS:
             break
         end = lead_end + line.end()
     return end
