@@ -10,6 +10,7 @@ from haystack import Document, component
 
 from assistant.answer_model import AnswerModel
 from assistant.answer_type import expected_types, provides_any
+from assistant.passages import Passages
 from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
 from assistant.sentence_features import (
     Candidate,
@@ -164,14 +165,14 @@ class CitedAnswerBuilder:
     def run(
         self,
         question: str,
-        documents: list[Document],
+        documents: Passages | list[Document],
         query_embedding: list[float] | None = None,
         query_tokens: list[int] | None = None,
         threshold: float | None = None,
         forms: list[str] | None = None,
     ) -> dict[str, Any]:
         threshold = self.threshold if threshold is None else threshold
-        docs = documents[: self.top_k]
+        docs = list(documents[: self.top_k])
         citations = [to_citation(d, i + 1) for i, d in enumerate(docs)]
 
         def abstain(confidence: float, message: str = ESCALATE_NOT_COVERED, cands: list[Candidate] | None = None,

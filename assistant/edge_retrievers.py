@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from haystack import Document, component
+from haystack import component
 from haystack.dataclasses import SparseEmbedding
 
+from assistant.passages import Passages
 from ingest.edge_store import EdgeDocumentStore
 
 
@@ -27,11 +28,11 @@ class EdgeEmbeddingRetriever:
         self.document_store = document_store
         self.top_k = top_k
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=Passages)
     def run(self, query_embedding: list[float], filters: dict[str, Any] | None = None,
             top_k: int | None = None) -> dict[str, Any]:
         docs = self.document_store.embedding_retrieval(query_embedding, filters, top_k or self.top_k)
-        return {"documents": docs}
+        return {"documents": Passages(docs)}
 
 
 @component
@@ -43,8 +44,8 @@ class EdgeSparseEmbeddingRetriever:
         self.document_store = document_store
         self.top_k = top_k
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=Passages)
     def run(self, query_sparse_embedding: SparseEmbedding, filters: dict[str, Any] | None = None,
             top_k: int | None = None) -> dict[str, Any]:
         docs = self.document_store.sparse_retrieval(query_sparse_embedding, filters, top_k or self.top_k)
-        return {"documents": docs}
+        return {"documents": Passages(docs)}

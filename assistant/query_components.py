@@ -8,6 +8,7 @@ import numpy as np
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
+from assistant.passages import Passages, fuse_ranks
 from assistant.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 
@@ -82,10 +83,10 @@ class PassageRescorer:
         self.coverage_weight = coverage_weight
         self.term_stats: TermStats | None = None  # set when an index version is opened
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=Passages)
     def run(
         self,
-        documents: list[Document],
+        documents: Passages | list[Document],
         forms: list[str] | None = None,
         cites: list[str] | None = None,
         query_tokens: list[int] | None = None,
@@ -106,7 +107,21 @@ class PassageRescorer:
             score = RRF_K / (RRF_K + rank + 1) * (1.0 + bonus) + self.coverage_weight * coverage
             scored.append((score, rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))
-        return {"documents": [doc for _, _, doc in scored]}
+        return {"documents": Passages(doc for _, _, doc in scored)}
+
+
+@component
+class RankFusion:
+    """Dense and BM25 rankings fused by weighted reciprocal rank fusion (scored as Haystack's
+    DocumentJoiner), handed on as one `Passages` value that the pipeline does not copy."""
+
+    def __init__(self, weights: list[float] | None = None, top_k: int | None = None) -> None:
+        self.weights = weights  # [dense, sparse]
+        self.top_k = top_k
+
+    @component.output_types(documents=Passages)
+    def run(self, dense: Passages | list[Document], sparse: Passages | list[Document]) -> dict[str, Any]:
+        return {"documents": fuse_ranks([dense, sparse], self.weights, self.top_k)}
 
 
 @component
@@ -119,6 +134,6 @@ class PassageLimit:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         self.top_k = top_k
 
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document], top_k: int | None = None) -> dict[str, Any]:
-        return {"documents": documents[: top_k or self.top_k]}
+    @component.output_types(documents=Passages)
+    def run(self, documents: Passages | list[Document], top_k: int | None = None) -> dict[str, Any]:
+        return {"documents": Passages(documents[: top_k or self.top_k])}

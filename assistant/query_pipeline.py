@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from haystack import Pipeline
-from haystack.components.joiners import DocumentJoiner
 
 from assistant.answer_builder import CitedAnswerBuilder
 from assistant.answer_model import AnswerModel
 from assistant.edge_retrievers import EdgeEmbeddingRetriever, EdgeSparseEmbeddingRetriever
-from assistant.query_components import Bm25QueryEncoder, PassageLimit, PassageRescorer, QueryEmbedder
+from assistant.query_components import Bm25QueryEncoder, PassageLimit, PassageRescorer, QueryEmbedder, RankFusion
 from assistant.section_merge import SectionMerger
 from assistant.sparse_index import InMemorySparseRetriever
 from assistant.supersession import NewerGuidanceFirst
@@ -30,8 +29,9 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     the caller loads (`pipe.get_component("bm25").index = InMemorySparseIndex(documents)`). The
     caller also sets the chunk map the section merger fills gaps from (`merge.chunks`).
     Dense (MiniLM) and BM25 (Qdrant sparse vectors with IDF) each retrieve `retrieve_k` passages
-    from the same collection; Haystack's DocumentJoiner fuses them by weighted reciprocal rank
-    fusion. `mode` "dense" or "sparse" keeps one retriever (to measure what the hybrid adds).
+    from the same collection; RankFusion fuses them by weighted reciprocal rank fusion (scored as
+    Haystack's DocumentJoiner) into one `Passages` value that later steps pass on uncopied.
+    `mode` "dense" or "sparse" keeps one retriever (to measure what the hybrid adds).
     Inputs: embedder.text, sparse.text, rescore.forms/cites, limit.top_k, answer.question, and
     dense/sparse `filters` on the retrievers. No component keeps per-question state, so one
     pipeline answers questions in parallel.
@@ -72,10 +72,9 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
         pipe.add_component("bm25", bm25)
         pipe.connect("sparse.sparse_embedding", "bm25.query_sparse_embedding")
     if mode == "hybrid":
-        pipe.add_component("joiner", DocumentJoiner(
-            join_mode="reciprocal_rank_fusion", weights=[settings.dense_weight, 1.0 - settings.dense_weight], top_k=k))
-        pipe.connect("dense.documents", "joiner.documents")
-        pipe.connect("bm25.documents", "joiner.documents")
+        pipe.add_component("joiner", RankFusion(weights=[settings.dense_weight, 1.0 - settings.dense_weight], top_k=k))
+        pipe.connect("dense.documents", "joiner.dense")
+        pipe.connect("bm25.documents", "joiner.sparse")
         pipe.connect("joiner.documents", "rescore.documents")
     else:
         pipe.connect(f"{'dense' if mode == 'dense' else 'bm25'}.documents", "rescore.documents")

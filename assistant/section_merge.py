@@ -23,6 +23,7 @@ from typing import Any
 
 from haystack import Document, component
 
+from assistant.passages import Passages
 from ingest.sentences import chunk_body
 
 Position = tuple[str, str, int]  # (doc_id, section, ordinal)
@@ -89,10 +90,10 @@ class SectionMerger:
                 lo = down
         return [n for n in range(lo, hi + 1) if (doc_id, section, n) in self.chunks or n == o]
 
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document]) -> dict[str, Any]:
+    @component.output_types(documents=Passages)
+    def run(self, documents: Passages | list[Document]) -> dict[str, Any]:
         if self.max_chunks == 1:
-            return {"documents": documents}
+            return {"documents": Passages(documents)}
         retrieved: dict[tuple[str, str], set[int]] = {}
         for doc in documents:
             pos = position_of(doc)
@@ -116,4 +117,4 @@ class SectionMerger:
             members = [doc if n == pos[2] else self.chunks[(*key, n)] for n in ordinals]
             text, spans = join_chunks(members)
             out.append(replace(doc, content=text, meta={**doc.meta, "spans": spans}))
-        return {"documents": out}
+        return {"documents": Passages(out)}

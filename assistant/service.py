@@ -8,6 +8,7 @@ component keeps per-question state (Qdrant local mode, not thread-safe, answers 
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -21,6 +22,7 @@ from typing import Any, cast
 import numpy as np
 
 from assistant.acronyms import expand_acronyms
+from assistant.admission import AdmissionGate
 from assistant.answer_builder import CitedAnswerBuilder
 from assistant.approvals.desk import ApprovalDesk
 from assistant.call_context import strip_call_context
@@ -103,6 +105,8 @@ class Assistant:
         self._opening = threading.Lock()  # one thread opens a new version; the others keep answering
         self._serving: _Serving | None = None
         self.approvals = ApprovalDesk(settings, embed=self.embed_questions)
+        # Admission: at most this many questions in the pipeline at once (POLICYDESK_PARALLEL_QUESTIONS).
+        self._admission = AdmissionGate(settings.parallel_questions or os.cpu_count() or 1)
 
     # -- index lifecycle ----------------------------------------------------------------------
     @property
@@ -307,7 +311,7 @@ class Assistant:
         inputs = self._inputs(text, filters)
         inputs["limit"] = {"top_k": top_k or self.settings.top_k}
         inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["rescore"]["forms"]}
-        with self._use() as serving, serving.exclusive:
+        with self._admission, self._use() as serving, serving.exclusive:
             out = serving.pipeline.run(inputs, include_outputs_from={"embedder"})
         answer: Answer = self.approvals.lead(out["answer"]["answer"], out["embedder"]["embedding"], text)
         answer.id = qid
@@ -348,6 +352,6 @@ class Assistant:
         text = clean_question(question, self.settings.max_question_chars)
         inputs = self._inputs(text, filters)
         inputs["answer"] = {"question": text}
-        with self._use() as serving, serving.exclusive:
+        with self._admission, self._use() as serving, serving.exclusive:
             out = serving.pipeline.run(inputs, include_outputs_from={"merge"})
-        return out["merge"]["documents"][:top_k]
+        return list(out["merge"]["documents"][:top_k])

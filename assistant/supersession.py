@@ -20,6 +20,8 @@ from typing import Any
 
 from haystack import Document, component
 
+from assistant.passages import Passages
+
 UPDATE_KIND = "pm-update"
 
 
@@ -48,8 +50,8 @@ class NewerGuidanceFirst:
             raise ValueError(f"window must be >= 0 (0 or 1 turns the re-ordering off), got {window}")
         self.window = window
 
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document]) -> dict[str, Any]:
+    @component.output_types(documents=Passages)
+    def run(self, documents: Passages | list[Document]) -> dict[str, Any]:
         head, tail = list(documents[: self.window]), documents[self.window :]
         affected = {i: _affected(d) for i, d in enumerate(head) if d.meta.get("kind") == UPDATE_KIND and _date(d)}
         # Union updates that share an affected section (transitively) into groups.
@@ -68,4 +70,4 @@ class NewerGuidanceFirst:
             docs = [head[newest], *(_flagged(head[i], head[newest]) for i in order[1:])]
             for slot, doc in zip(group, docs, strict=True):
                 head[slot] = doc
-        return {"documents": head + list(tail)}
+        return {"documents": Passages([*head, *tail])}
