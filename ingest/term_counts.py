@@ -15,10 +15,13 @@ from typing import Any
 from haystack import Document
 
 from ingest.sparse import Bm25Encoder
+from ingest.words import corpus_words
 
 
 def count_terms(chunks: list[Document], encoder: Bm25Encoder | None = None) -> dict[str, Any]:
-    """{"n_docs", "n_texts", "df": {token: documents containing it}, "forms": [...]} over `chunks`.
+    """{"n_docs", "n_texts", "df": {token: documents containing it}, "forms": [...],
+    "words": {word: documents containing it}} over `chunks` (words: the index's vocabulary,
+    which the question speller corrects typos towards).
 
     `n_texts` (distinct texts) is the N of the IDF, as the reader computed it before counts were
     saved, so scores are unchanged.
@@ -31,4 +34,4 @@ def count_terms(chunks: list[Document], encoder: Bm25Encoder | None = None) -> d
         forms.update(chunk.meta.get("forms") or [])
     texts = {chunk.content or "" for chunk in chunks}
     return {"n_docs": len(chunks), "n_texts": len(texts), "df": {str(t): n for t, n in df.items()},
-            "forms": sorted(forms)}
+            "forms": sorted(forms), "words": corpus_words(texts)}

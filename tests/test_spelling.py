@@ -1,0 +1,58 @@
+"""The question speller: typos corrected towards the index's words, real words left alone."""
+
+from __future__ import annotations
+
+from haystack import Document
+
+from assistant.spelling import Speller, edit_distance, model_words
+from ingest.settings import Settings
+from ingest.term_counts import count_terms
+from ingest.words import corpus_words
+
+PAGES = [
+    "Submit evidence of extraordinary ability. The evidence requirements are listed below.",
+    "Public charge: which benefits count. Evidence of benefits received.",
+    "Automatic extension of employment authorization documents; the extension requirements.",
+    "Detention of aliens. Detention and removal. Public charge inadmissibility and benefits.",
+    "A detention hearing. An extension of stay.",
+    "A fiancé(e) petition, Form I-129F. The fiance must have met the petitioner in person.",
+]
+
+
+def _speller() -> Speller:
+    return Speller(corpus_words(PAGES), model_words(Settings().embedding_model))
+
+
+def test_caller_typos_become_the_index_words():
+    speller = _speller()
+    assert speller.correct("o1a evidance requirments") == "o1a evidence requirements"
+    assert speller.correct("public charg rule - which benifits count") == "public charge rule - which benefits count"
+    # Nearest first: "extention" is one letter from "extension", two from the more frequent "detention".
+    assert speller.correct("tps ukraine ead auto extention until when") == "tps ukraine ead auto extension until when"
+
+
+def test_real_words_names_accents_and_short_words_are_left_as_typed():
+    speller = _speller()
+    for text in ("my medical exam, the card says so", "Can my fiancé come?", "Olena Kovalenko asked",
+                 "i765 c8 ppl", "recieve"):  # "recieve": no index word near it here, so as typed
+        assert speller.correct(text) == text
+    assert speller.suggest("evidence") is None  # an index word needs nothing
+
+
+def test_a_word_seen_once_in_the_index_is_not_offered_as_a_correction():
+    speller = Speller({"petitoner": 1, "petitioner": 5}, min_df=2)
+    assert speller.suggest("petitionr") == "petitioner"
+    assert Speller({"petitoner": 1}, min_df=2).suggest("petitonr") is None
+
+
+def test_edit_distance_counts_a_swap_of_neighbours_once():
+    assert edit_distance("recieve", "receive") == 1
+    assert edit_distance("extention", "extension") == 1
+    assert edit_distance("extention", "detention") == 2
+    assert edit_distance("", "abc") == 3
+
+
+def test_ingest_counts_the_vocabulary_beside_the_term_counts():
+    counts = count_terms([Document(content=text) for text in PAGES])
+    assert counts["words"]["evidence"] == 2 and counts["words"]["fiance"] == 1
+    assert "the" not in counts["words"]  # shorter than four letters
