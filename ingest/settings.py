@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     # answering
     top_k: int = 5
     retrieve_k: int = 30
-    coverage_weight: float = Field(default=1.0, ge=0.0)  # see assistant.query_components.PassageRescorer
+    coverage_weight: float = Field(default=1.0, ge=0.0)  # see assistant.retrieve.query_components.PassageRescorer
     # RRF weight of dense vs BM25: BM25 alone beats MiniLM alone on agents' questions (exact
     # terms, form numbers), so it gets the larger share (see README, "Answers").
     dense_weight: float = Field(default=0.35, ge=0.0, le=1.0)

@@ -8,7 +8,7 @@ import numpy as np
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
-from assistant.term_stats import TermStats
+from assistant.retrieve.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 
 RRF_K = 60
