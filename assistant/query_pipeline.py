@@ -7,13 +7,19 @@ from typing import Any
 
 from haystack import Pipeline
 
-from assistant.answer_builder import CitedAnswerBuilder
-from assistant.answer_model import AnswerModel
-from assistant.edge_retrievers import EdgeEmbeddingRetriever, EdgeSparseEmbeddingRetriever
-from assistant.query_components import Bm25QueryEncoder, PassageLimit, PassageRescorer, QueryEmbedder, RankFusion
-from assistant.section_merge import SectionMerger
-from assistant.sparse_index import InMemorySparseRetriever
-from assistant.supersession import NewerGuidanceFirst
+from assistant.answer.answer_builder import CitedAnswerBuilder
+from assistant.answer.answer_model import AnswerModel
+from assistant.retrieve.edge_retrievers import EdgeEmbeddingRetriever, EdgeSparseEmbeddingRetriever
+from assistant.retrieve.query_components import (
+    Bm25QueryEncoder,
+    PassageLimit,
+    PassageRescorer,
+    QueryEmbedder,
+    RankFusion,
+)
+from assistant.retrieve.section_merge import SectionMerger
+from assistant.retrieve.sparse_index import InMemorySparseRetriever
+from assistant.retrieve.supersession import NewerGuidanceFirst
 from ingest.edge_store import EdgeDocumentStore
 from ingest.settings import Settings
 

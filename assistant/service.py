@@ -21,22 +21,22 @@ from typing import Any, cast
 
 import numpy as np
 
-from assistant.acronyms import expand_acronyms
 from assistant.admission import AdmissionGate
-from assistant.answer_builder import CitedAnswerBuilder
+from assistant.answer.answer_builder import CitedAnswerBuilder
+from assistant.answer.referrals import find_referral
+from assistant.answer.sentence_vectors import SentenceVectors
 from assistant.approvals.desk import ApprovalDesk
-from assistant.call_context import strip_call_context
-from assistant.identifiers import extract_identifiers
-from assistant.index_lookups import SectionChunks, VectorsById
-from assistant.query_components import Bm25QueryEncoder, PassageRescorer
+from assistant.privacy.redact import asks_after_own_case, carries_case_identifier, redact
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
-from assistant.redact import asks_after_own_case, carries_case_identifier, redact
-from assistant.referrals import find_referral
-from assistant.section_merge import SectionMerger, position_of
-from assistant.sentence_vectors import SentenceVectors
-from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
-from assistant.term_stats import TermStats
+from assistant.retrieve.acronyms import expand_acronyms
+from assistant.retrieve.call_context import strip_call_context
+from assistant.retrieve.identifiers import extract_identifiers
+from assistant.retrieve.index_lookups import SectionChunks, VectorsById
+from assistant.retrieve.query_components import Bm25QueryEncoder, PassageRescorer
+from assistant.retrieve.section_merge import SectionMerger, position_of
+from assistant.retrieve.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
+from assistant.retrieve.term_stats import TermStats
 from ingest.index_store import ENGINE_LOCAL, IndexVersion, VersionRegistry, close_store
 from ingest.indexing import embedding_cache_for
 from ingest.settings import Settings

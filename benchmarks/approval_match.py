@@ -25,7 +25,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
-from assistant.evaluate import percentile  # noqa: E402
+from assistant.reports.evaluate import percentile  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MATCH_SET = REPO / "data" / "eval" / "approval_match.jsonl"

@@ -29,7 +29,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
-from assistant.evaluate import percentile  # noqa: E402
+from assistant.reports.evaluate import percentile  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_QUESTIONS = REPO.parent / "shared" / "eval" / "dev.jsonl"

@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     # answering
     top_k: int = 5
     retrieve_k: int = 30
-    coverage_weight: float = Field(default=1.0, ge=0.0)  # see assistant.query_components.PassageRescorer
+    coverage_weight: float = Field(default=1.0, ge=0.0)  # see assistant.retrieve.query_components.PassageRescorer
     # RRF weight of dense (BM25 gets the rest). 0.65 is what every measured figure used: the fusion
     # was Haystack's DocumentJoiner, whose variadic input received BM25's list first, so the 0.35
     # meant for dense went to BM25. The fusion now names its inputs (RankFusion.run(dense, sparse)).

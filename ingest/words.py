@@ -1,6 +1,6 @@
 """The index's vocabulary: which words its chunks use, counted once at ingest (term_counts.json).
 
-The question speller (assistant.spelling) corrects a caller's typos towards these words. Words are
+The question speller (assistant.retrieve.spelling) corrects a caller's typos towards these words. Words are
 folded to ASCII as the BM25 tokenizer folds them ("fiancé" -> "fiance") and lower-cased; words of
 fewer than MIN_LENGTH letters are left out (initials, units, abbreviations).
 """

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from assistant.coverage import (
+from assistant.reports.coverage import (
     MAX_QUESTIONS,
     MAX_UPLOAD_BYTES,
     WEAK_MARGIN,
@@ -19,7 +19,7 @@ from assistant.coverage import (
     summary_by_status,
     to_csv,
 )
-from assistant.coverage_report import coverage_html
+from assistant.reports.coverage_report import coverage_html
 from pages_ui.answer_view import answer_html
 from pages_ui.approve_form import FLASH, approve_form
 from pages_ui.shared import approver_name, ready_assistant

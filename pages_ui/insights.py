@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant.insights import (
+from assistant.privacy.query_log import read_feedback, read_queries
+from assistant.reports.insights import (
     EMBED_GROUP_THRESHOLD,
     assistant_embedder,
     feedback_summary,
@@ -14,7 +15,6 @@ from assistant.insights import (
     slowest_queries,
     unanswered_groups,
 )
-from assistant.query_log import read_feedback, read_queries
 from pages_ui.shared import ready_assistant
 
 assistant, version = ready_assistant()

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assistant.library import pages_by_kind, pages_table, read_pm_updates, sources_list, stale_pages
+from assistant.reports.library import pages_by_kind, pages_table, read_pm_updates, sources_list, stale_pages
 from pages_ui.shared import ready_assistant
 
 assistant, version = ready_assistant()

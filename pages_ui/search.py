@@ -6,10 +6,10 @@ from html import escape
 
 import streamlit as st
 
-from assistant.coverage import WEAK_MARGIN
-from assistant.library import age_in_days, is_stale
-from assistant.query_log import FEEDBACK_REASONS, log_answer, record_feedback
+from assistant.privacy.query_log import FEEDBACK_REASONS, log_answer, record_feedback
 from assistant.records import Answer, Citation, QuestionError
+from assistant.reports.coverage import WEAK_MARGIN
+from assistant.reports.library import age_in_days, is_stale
 from assistant.service import SearchFilters
 from ingest.forms import find_forms
 from ingest.records import KINDS

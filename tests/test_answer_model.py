@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.answer_model import CONFIDENCE_FEATURES, SENTENCE_FEATURES, AnswerModel, fit_logistic, log_loss
+from assistant.answer.answer_model import CONFIDENCE_FEATURES, SENTENCE_FEATURES, AnswerModel, fit_logistic, log_loss
 
 
 def test_fit_logistic_learns_which_feature_separates_the_labels():

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from assistant.approvals.records import IndexedChunk
 from assistant.approvals.review import check_approvals
 from assistant.approvals.store import ApprovalStore
-from assistant.query_log import log_answer, read_feedback, read_queries
+from assistant.privacy.query_log import log_answer, read_feedback, read_queries
 from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
 from assistant.service import Assistant
 from pages_ui.answer_view import copy_text, highlight_passage, link_html, passage_html

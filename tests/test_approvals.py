@@ -219,7 +219,7 @@ def test_the_diff_marks_only_the_changed_words_and_escapes_the_text():
 
 
 def test_insights_lists_the_most_asked_questions_no_approval_covers():
-    from assistant.insights import most_asked_without_approval
+    from assistant.reports.insights import most_asked_without_approval
 
     asked = ["What is the I-765 fee?"] * 3 + ["Where do I mail the I-765?"] * 2 + ["Do K-1 fiancés have to meet?"] * 4
     queries = [{"question": q, "abstained": False, "reason": None} for q in asked]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from assistant.approvals.records import APPROVED, NEEDS_REVIEW, RETIRED
 from assistant.approvals.store import ApprovalStore
-from assistant.cli import app
+from assistant.cli.main import app
 from assistant.service import Assistant
 from ingest.run_ingest import run_ingest
 from tests.conftest import CORPUS, SMALL_CORPUS, make_settings

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import EXIT_BAD_INPUT, EXIT_NO_INDEX, app
+from assistant.cli.main import EXIT_BAD_INPUT, EXIT_NO_INDEX, app
 
 runner = CliRunner()
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import pytest
 
-from assistant.eval_answers import carries_fact
+from assistant.reports.eval_answers import carries_fact
 from tests.conftest import FIXTURES
 
 GROUPS_FILE = FIXTURES / "paraphrase_groups.jsonl"

@@ -11,9 +11,9 @@ import pytest
 from haystack import Document
 from haystack.errors import FilterError
 
-from assistant.index_lookups import SectionChunks, VectorsById
-from assistant.section_merge import position_of
-from assistant.term_stats import TermStats
+from assistant.retrieve.index_lookups import SectionChunks, VectorsById
+from assistant.retrieve.section_merge import position_of
+from assistant.retrieve.term_stats import TermStats
 from ingest.edge_store import EdgeDocumentStore
 from ingest.index_store import ENGINE_EDGE, ENGINE_LOCAL, VersionRegistry, close_store
 from ingest.sparse import Bm25Encoder

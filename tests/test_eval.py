@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.evaluate import group_agreement, is_relevant, retrieval_metrics, run_evaluation
+from assistant.cli.main import app
+from assistant.reports.evaluate import group_agreement, is_relevant, retrieval_metrics, run_evaluation
 
 I129F = "uscis-pm-chapter-and-form-instructions-nctr834/data/i-129finstr.txt"
 QUESTIONS = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.eval_answers import answer_metrics, carries_fact, fact_phrases, is_right, reliability_curve
 from assistant.records import Answer
+from assistant.reports.eval_answers import answer_metrics, carries_fact, fact_phrases, is_right, reliability_curve
 
 ROW = {"id": "q1", "answerable": True, "fact_phrases": ["two identical color passport-style photographs"],
        "gold": [{"must_contain": ["something else"]}]}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import EXIT_FAILED, EXIT_NO_INDEX, app
+from assistant.cli.main import EXIT_FAILED, EXIT_NO_INDEX, app
 from ingest.index_store import BUILDING_MARK, IndexUnavailable, VersionRegistry
 from ingest.run_ingest import IngestError, run_ingest
 from tests.conftest import FIXTURES, REPO, make_settings

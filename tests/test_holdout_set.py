@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.batch import read_question_lines
+from assistant.reports.batch import read_question_lines
 
 HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "eval" / "holdout.jsonl"
 REFERRALS = HOLDOUT.with_name("referrals.jsonl")

@@ -9,7 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import EXIT_BAD_INPUT, app
+from assistant.cli.main import EXIT_BAD_INPUT, app
 from assistant.records import Answer, QuestionError
 
 runner = CliRunner()

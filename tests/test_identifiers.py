@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.classifications import classification_chapters
-from assistant.identifiers import QueryIdentifiers, extract_identifiers
+from assistant.retrieve.classifications import classification_chapters
+from assistant.retrieve.identifiers import QueryIdentifiers, extract_identifiers
 from ingest.forms import find_forms
 from ingest.ina_crosswalk import INA_TO_USC, USC_TO_INA, ina_to_usc, usc_to_ina
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.query_log import log_answer, read_feedback, read_queries, record_feedback
+from assistant.cli.main import app
+from assistant.privacy.query_log import log_answer, read_feedback, read_queries, record_feedback
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer
 from ingest.run_ingest import run_ingest
 from tests.conftest import FIXTURES, make_settings

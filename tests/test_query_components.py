@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from haystack import Document
 
-from assistant.acronyms import expand_acronyms
-from assistant.answer_type import expected_types, provides_any
-from assistant.call_context import strip_call_context
-from assistant.query_components import PassageRescorer
-from assistant.sentence_features import looks_like_heading as _looks_like_heading
-from assistant.term_stats import TermStats
+from assistant.answer.answer_type import expected_types, provides_any
+from assistant.answer.sentence_features import looks_like_heading as _looks_like_heading
+from assistant.retrieve.acronyms import expand_acronyms
+from assistant.retrieve.call_context import strip_call_context
+from assistant.retrieve.query_components import PassageRescorer
+from assistant.retrieve.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 
 
@@ -142,7 +142,7 @@ def test_heading_like_lines_are_not_answer_sentences():
 
 
 def _builder(docs):
-    from assistant.answer_builder import CitedAnswerBuilder
+    from assistant.answer.answer_builder import CitedAnswerBuilder
 
     encoder = Bm25Encoder()
     builder = CitedAnswerBuilder(threshold=0.0, top_k=3)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.redact import Finding, find_personal_data, is_case_specific, redact
+from assistant.privacy.redact import Finding, find_personal_data, is_case_specific, redact
 
 digits = st.text("0123456789", min_size=1, max_size=1)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.evaluate import referral_metrics
+from assistant.answer.referrals import find_referral
+from assistant.cli.main import app
 from assistant.records import Answer
-from assistant.referrals import find_referral
+from assistant.reports.evaluate import referral_metrics
 
 REFERRED = [
     ("Caller's wife had her immigrant visa interview at the consulate in Lagos. When will they give the passport back?",

@@ -12,8 +12,9 @@ import pytest
 from haystack import Document
 from typer.testing import CliRunner
 
-from assistant.cli import EXIT_BAD_INPUT, EXIT_NO_INDEX, app
-from assistant.coverage import (
+from assistant.cli.main import EXIT_BAD_INPUT, EXIT_NO_INDEX, app
+from assistant.records import Answer
+from assistant.reports.coverage import (
     MAX_QUESTIONS,
     MAX_UPLOAD_BYTES,
     QuestionSetError,
@@ -25,8 +26,8 @@ from assistant.coverage import (
     summary_by_status,
     to_csv,
 )
-from assistant.coverage_report import coverage_html
-from assistant.insights import (
+from assistant.reports.coverage_report import coverage_html
+from assistant.reports.insights import (
     assistant_embedder,
     feedback_summary,
     group_questions,
@@ -34,8 +35,7 @@ from assistant.insights import (
     slowest_queries,
     unanswered_groups,
 )
-from assistant.library import pages_by_kind, pages_table, pm_updates, read_pm_updates, stale_pages
-from assistant.records import Answer
+from assistant.reports.library import pages_by_kind, pages_table, pm_updates, read_pm_updates, stale_pages
 from ingest.index_store import VersionRegistry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -203,7 +203,7 @@ def test_csv_export_reads_back_and_defuses_formulas():
 
 
 def test_html_report_is_self_contained_and_escaped():
-    from assistant.coverage import CoverageReport
+    from assistant.reports.coverage import CoverageReport
 
     html = coverage_html(
         CoverageReport(_rows(), ["line 2 is not valid JSON <b>x</b>, skipped"], 0.5)

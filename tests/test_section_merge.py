@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from haystack import Document
 
-from assistant.answer_builder import point_at_answer, to_citation
-from assistant.section_merge import SectionMerger, join_chunks, position_of
+from assistant.answer.answer_builder import point_at_answer, to_citation
+from assistant.retrieve.section_merge import SectionMerger, join_chunks, position_of
 
 HEADING = "Form I-129F Instructions > 8. Evidence for K-1 Petitions"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from haystack import Document
 
-from assistant.answer_model import SENTENCE_FEATURES
-from assistant.sentence_features import (
+from assistant.answer.answer_model import SENTENCE_FEATURES
+from assistant.answer.sentence_features import (
     Evidence,
     candidates_of,
     clause_spans,
@@ -15,7 +15,7 @@ from assistant.sentence_features import (
     is_lead_in,
     list_end,
 )
-from assistant.term_stats import TermStats
+from assistant.retrieve.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 
 

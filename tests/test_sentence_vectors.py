@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 
-from assistant.sentence_vectors import SentenceVectors
+from assistant.answer.sentence_vectors import SentenceVectors
 from ingest.index_store import VersionRegistry, close_store
 from ingest.indexing import embedding_cache_for
 from ingest.run_ingest import run_ingest

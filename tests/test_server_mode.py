@@ -11,7 +11,7 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.cli.main import app
 from ingest.index_store import VersionRegistry
 from ingest.run_ingest import IngestError, run_ingest
 from ingest.status import index_status

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from assistant.sparse_index import InMemorySparseIndex
+from assistant.retrieve.sparse_index import InMemorySparseIndex
 from ingest.index_store import VersionRegistry, close_store
 from ingest.sparse import Bm25Encoder
 

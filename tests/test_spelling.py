@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from haystack import Document
 
-from assistant.spelling import Speller, edit_distance, model_words
+from assistant.retrieve.spelling import Speller, edit_distance, model_words
 from ingest.settings import Settings
 from ingest.term_counts import count_terms
 from ingest.words import corpus_words

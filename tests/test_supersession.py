@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from haystack import Document
 
-from assistant.supersession import NewerGuidanceFirst
+from assistant.retrieve.supersession import NewerGuidanceFirst
 
 
 def update(name: str, date: str, affects: list[str]) -> Document:

@@ -17,8 +17,8 @@ from assistant.approvals.records import (
     SentenceChoice,
 )
 from assistant.approvals.store import new_approval_id, now
+from assistant.privacy.redact import redact
 from assistant.records import Answer, Citation
-from assistant.redact import redact
 from ingest.sentences import split_sentences
 
 _CITATION_FIELDS = {f.name for f in dataclasses.fields(Citation)}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.approvals.records import RETIRED, Approval, ApprovalMatch
-from assistant.identifiers import extract_identifiers
+from assistant.retrieve.identifiers import extract_identifiers
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 

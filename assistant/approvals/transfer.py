@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.approvals.records import CHANGES, STATES, Approval, ApprovedChunk
 from assistant.approvals.store import ApprovalStore
-from assistant.redact import redact
+from assistant.privacy.redact import redact
 
 FORMAT = "policydesk-approval/1"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

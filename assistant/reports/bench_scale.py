@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluate import percentile
+from assistant.reports.evaluate import percentile
 from ingest.settings import Settings
 
-DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEV_QUESTIONS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
 FALLBACK_QUESTIONS = [
     "What is the filing fee for Form I-765?",
     "How many continuous years of residence does naturalization require?",
@@ -89,8 +89,8 @@ def _disk_bytes(folder: Path) -> int:
 def bench_scale(settings: Settings, chunks: int, engine: str, questions: int = 60,
                 rebuild: bool = False) -> dict[str, Any]:
     record = build_synthetic_index(settings, chunks, engine, rebuild)
-    cmd = [sys.executable, "-m", "assistant.bench_scale", record["data_dir"], str(questions)]
-    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    cmd = [sys.executable, "-m", "assistant.reports.bench_scale", record["data_dir"], str(questions)]
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"the reader process failed: {done.stderr[-2000:]}")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from assistant.coverage import (
+from assistant.reports.coverage import (
     ROW_FIELDS,
     WEAK_MARGIN,
     CoverageReport,

@@ -18,16 +18,16 @@ def coverage(
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=50)] = 5,
 ) -> None:
     """Which questions the indexed pages answer, weakly answer, or do not cover."""
-    # Imported here, not at the top: cli.py imports this module at its end.
-    from assistant.cli import EXIT_BAD_INPUT, _assistant, _fail, _settings
-    from assistant.coverage import (
+    # Imported here, not at the top: main.py imports this module at its end.
+    from assistant.cli.main import EXIT_BAD_INPUT, _assistant, _fail, _settings
+    from assistant.reports.coverage import (
         QuestionSetError,
         load_question_file,
         run_coverage,
         summary_by_status,
         to_csv,
     )
-    from assistant.coverage_report import coverage_html
+    from assistant.reports.coverage_report import coverage_html
 
     suffix = output.suffix.lower()
     if suffix not in REPORT_SUFFIXES:

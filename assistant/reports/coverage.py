@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.batch import read_question_lines
-from assistant.evaluate import is_relevant
 from assistant.records import Answer, QuestionError
+from assistant.reports.batch import read_question_lines
+from assistant.reports.evaluate import is_relevant
 
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_QUESTIONS = 5_000

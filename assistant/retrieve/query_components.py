@@ -8,8 +8,8 @@ import numpy as np
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
-from assistant.passages import Passages, fuse_ranks
-from assistant.term_stats import TermStats
+from assistant.retrieve.passages import Passages, fuse_ranks
+from assistant.retrieve.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
 
 RRF_K = 60

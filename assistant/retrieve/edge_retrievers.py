@@ -8,7 +8,7 @@ from typing import Any
 from haystack import component
 from haystack.dataclasses import SparseEmbedding
 
-from assistant.passages import Passages
+from assistant.retrieve.passages import Passages
 from ingest.edge_store import EdgeDocumentStore
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.query_log import FEEDBACK_REASONS
+from assistant.privacy.query_log import FEEDBACK_REASONS
 
 EMBED_GROUP_THRESHOLD = 0.6
 JACCARD_GROUP_THRESHOLD = 0.5

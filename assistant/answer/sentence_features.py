@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from haystack import Document
 
-from assistant.answer_model import SENTENCE_FEATURES
-from assistant.answer_type import provides_any
-from assistant.section_merge import body_of
-from assistant.term_stats import TermStats
+from assistant.answer.answer_model import SENTENCE_FEATURES
+from assistant.answer.answer_type import provides_any
+from assistant.retrieve.section_merge import body_of
+from assistant.retrieve.term_stats import TermStats
 from ingest.forms import find_forms
 from ingest.sentences import answer_sentences
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer_model import (
+from assistant.answer.answer_model import (
     CONFIDENCE_FEATURES,
     SENTENCE_FEATURES,
     AnswerModel,
@@ -29,8 +29,8 @@ from assistant.answer_model import (
     fit_logistic,
     log_loss,
 )
-from assistant.batch import read_question_lines
-from assistant.eval_answers import carries_fact, fact_phrases, normalise
+from assistant.reports.batch import read_question_lines
+from assistant.reports.eval_answers import carries_fact, fact_phrases, normalise
 from assistant.service import Assistant
 from ingest.settings import Settings
 

@@ -10,12 +10,12 @@ from typing import Annotated
 import typer
 
 approvals_app = typer.Typer(no_args_is_help=True, help="Approved answers: list, review, retire, export, import.")
-MATCH_SET = Path(__file__).resolve().parents[1] / "data" / "eval" / "approval_match.jsonl"
+MATCH_SET = Path(__file__).resolve().parents[2] / "data" / "eval" / "approval_match.jsonl"
 
 
 def _cli():
-    # Imported here, not at the top: cli.py imports this module at its end.
-    from assistant import cli
+    # Imported here, not at the top: main.py imports this module at its end.
+    from assistant.cli import main as cli
 
     return cli
 

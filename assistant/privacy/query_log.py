@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.privacy.redact import redact
 from assistant.records import Answer
-from assistant.redact import redact
 from ingest.settings import Settings
 
 FEEDBACK_REASONS = ("wrong", "outdated", "incomplete", "wrong source")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from haystack import Document
 
-from assistant.section_merge import Position, position_of
+from assistant.retrieve.section_merge import Position, position_of
 
 MAX_CACHED_CHUNKS = 20_000
 MAX_CACHED_VECTORS = 10_000

@@ -23,7 +23,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from assistant.passages import Passages
+from assistant.retrieve.passages import Passages
 from ingest.sentences import chunk_body
 
 Position = tuple[str, str, int]  # (doc_id, section, ordinal)

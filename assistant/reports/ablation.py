@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.batch import read_question_lines
-from assistant.eval_answers import answer_metrics
-from assistant.evaluate import first_relevant_rank, retrieval_metrics
+from assistant.reports.batch import read_question_lines
+from assistant.reports.eval_answers import answer_metrics
+from assistant.reports.evaluate import first_relevant_rank, retrieval_metrics
 from assistant.service import Assistant
 from ingest.settings import ANSWER_MODEL_FILE, Settings
 

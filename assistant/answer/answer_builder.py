@@ -8,11 +8,9 @@ from typing import Any
 import numpy as np
 from haystack import Document, component
 
-from assistant.answer_model import AnswerModel
-from assistant.answer_type import expected_types, provides_any
-from assistant.passages import Passages
-from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
-from assistant.sentence_features import (
+from assistant.answer.answer_model import AnswerModel
+from assistant.answer.answer_type import expected_types, provides_any
+from assistant.answer.sentence_features import (
     Candidate,
     Evidence,
     body_offset,
@@ -24,8 +22,10 @@ from assistant.sentence_features import (
     list_end,
     named_terms,
 )
-from assistant.sentence_vectors import SentenceVectors
-from assistant.term_stats import TermStats
+from assistant.answer.sentence_vectors import SentenceVectors
+from assistant.records import ESCALATE_NOT_COVERED, Answer, Citation
+from assistant.retrieve.passages import Passages
+from assistant.retrieve.term_stats import TermStats
 from ingest.forms import find_forms
 
 MAX_SENTENCES = 3

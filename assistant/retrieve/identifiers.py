@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.classifications import classification_chapters
+from assistant.retrieve.classifications import classification_chapters
 from ingest.citations import pm_cite
 from ingest.forms import find_forms, iter_form_matches, normalise_form
 from ingest.ina_crosswalk import ina_to_usc, usc_to_ina

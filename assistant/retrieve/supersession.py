@@ -20,7 +20,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from assistant.passages import Passages
+from assistant.retrieve.passages import Passages
 
 UPDATE_KIND = "pm-update"
 

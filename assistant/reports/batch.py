@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.query_log import log_answer
+from assistant.privacy.query_log import log_answer
 from assistant.records import QuestionError
 from assistant.service import Assistant
 

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.batch import read_question_lines
-from assistant.calibration import choose_threshold, save_calibration, threshold_curve
-from assistant.eval_answers import answer_metrics, normalise, reliability_curve
+from assistant.reports.batch import read_question_lines
+from assistant.reports.calibration import choose_threshold, save_calibration, threshold_curve
+from assistant.reports.eval_answers import answer_metrics, normalise, reliability_curve
 from assistant.service import Assistant
 from ingest.settings import Settings
 

@@ -179,7 +179,7 @@ def ask(
                                filters=SearchFilters(kinds=kind or [], volume=volume, forms=forms))
     except QuestionError as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
-    from assistant.query_log import log_answer
+    from assistant.privacy.query_log import log_answer
 
     log_answer(settings, answer)
     if as_json:
@@ -196,7 +196,7 @@ def batch(
     log: Annotated[bool, typer.Option("--log", help="Also write (redacted) questions to the query log.")] = False,
 ) -> None:
     """Answer every question of a JSONL file (lines with `id` and `question`), models loaded once."""
-    from assistant.batch import run_batch
+    from assistant.reports.batch import run_batch
 
     settings = _settings()
     assistant = _assistant(settings)
@@ -219,12 +219,12 @@ def evaluate(
         "--ablate", help="Measure the pipeline with each rule or fitted part turned off, per set.")] = False,
 ) -> None:
     """Retrieval, answer-text and abstention metrics on labelled question sets (hybrid vs BM25 vs dense)."""
-    from assistant.evaluate import format_comparison, format_report, run_evaluation
+    from assistant.reports.evaluate import format_comparison, format_report, run_evaluation
 
     settings = _settings()
     _assistant(settings).close()  # fail early and clearly when there is no index
     if fit:
-        from assistant.fit_answers import fit_answer_models
+        from assistant.reports.fit_answers import fit_answer_models
 
         try:
             fitted = fit_answer_models(settings, questions)
@@ -235,7 +235,7 @@ def evaluate(
                    + "\n".join(f"  {k}: {v:.4f}" if isinstance(v, float) else f"  {k}: {v}" for k, v in fitted.items()))
         return
     if ablate:
-        from assistant.ablation import format_ablation, run_ablation
+        from assistant.reports.ablation import format_ablation, run_ablation
 
         for path in questions:
             table = run_ablation(settings, path)
@@ -263,7 +263,7 @@ def run_app(
     """Open the Streamlit app (bound to localhost by default)."""
     import subprocess
 
-    app_py = Path(__file__).resolve().parents[1] / "app.py"
+    app_py = Path(__file__).resolve().parents[2] / "app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_py), "--server.address", host,
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     raise typer.Exit(subprocess.call(cmd))
@@ -293,7 +293,7 @@ def bench_scale_command(
     as_json: Annotated[bool, typer.Option("--json", help="End with the result as one JSON line.")] = False,
 ) -> None:
     """Build (or reuse) a synthetic index of N chunks from the real ones; time a fresh reader on it."""
-    from assistant.bench_scale import bench_scale, table_rows
+    from assistant.reports.bench_scale import bench_scale, table_rows
     from ingest.index_store import ENGINE_EDGE, ENGINE_LOCAL, IndexUnavailable
 
     if engine not in (ENGINE_EDGE, ENGINE_LOCAL):
@@ -311,8 +311,8 @@ def bench_scale_command(
 def main() -> None:
     app()
 
-from assistant.cli_approvals import _report_check, approvals_app, approve  # noqa: E402
-from assistant.cli_reports import coverage as _coverage  # noqa: E402
+from assistant.cli.approvals import _report_check, approvals_app, approve  # noqa: E402
+from assistant.cli.reports import coverage as _coverage  # noqa: E402
 
 app.command(name="coverage")(_coverage)
 app.command(name="approve")(approve)

@@ -1,0 +1,1 @@
+"""Privacy: personal data redacted before anything is kept, and the query log that keeps only redacted text."""
