@@ -4,6 +4,8 @@ Models load once per process; the serving version is re-checked before each ques
 picks up a newly switched index without a restart (and keeps answering from the old copy until
 the new one is open). Questions run in parallel: an open version is read-only, and no pipeline
 component keeps per-question state (Qdrant local mode, not thread-safe, answers one at a time).
+Each version gets its own pipeline, built with that version's CorpusView (term statistics, known
+forms, chunk map, vectors) handed to the components' constructors.
 """
 
 from __future__ import annotations
@@ -17,29 +19,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
-
-import numpy as np
+from typing import Any
 
 from assistant.admission import AdmissionGate
-from assistant.answer.answer_builder import CitedAnswerBuilder
 from assistant.answer.referrals import find_referral
-from assistant.answer.sentence_vectors import SentenceVectors
 from assistant.approvals.desk import ApprovalDesk
 from assistant.privacy.redact import asks_after_own_case, carries_case_identifier, redact
 from assistant.query_pipeline import build_query_pipeline, retriever_names
 from assistant.records import ESCALATE_CASE_SPECIFIC, Answer, QuestionError
 from assistant.retrieve.acronyms import expand_acronyms
 from assistant.retrieve.call_context import strip_call_context
+from assistant.retrieve.corpus_view import CorpusView, view_by_lookups, view_in_memory
 from assistant.retrieve.identifiers import extract_identifiers
-from assistant.retrieve.index_lookups import SectionChunks, VectorsById
-from assistant.retrieve.query_components import Bm25QueryEncoder, PassageRescorer
-from assistant.retrieve.section_merge import SectionMerger, position_of
-from assistant.retrieve.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
-from assistant.retrieve.term_stats import TermStats
 from ingest.index_store import ENGINE_LOCAL, IndexVersion, VersionRegistry, close_store
-from ingest.indexing import embedding_cache_for
 from ingest.settings import Settings
+from ingest.sparse import Bm25Encoder
 
 
 @dataclass
@@ -81,7 +75,7 @@ def clean_question(question: object, max_chars: int) -> str:
 
 @dataclass
 class _Serving:
-    """One open index version: its store, its private copy and the pipeline over it.
+    """One open index version: its store, its private copy, its CorpusView and the pipeline over it.
 
     Read-only once opened, so any number of questions use it at once; `users` counts them, and a
     version replaced by a newer one is closed when its last question finishes.
@@ -90,6 +84,7 @@ class _Serving:
     version: IndexVersion
     store: Any
     copy: Path | None
+    view: CorpusView  # what this version's pipeline components read about the corpus
     pipeline: Any
     exclusive: Any  # Qdrant local mode is not thread-safe: its questions take turns (a lock)
     users: int = 0
@@ -175,67 +170,29 @@ class Assistant:
             torch.set_num_threads(self.settings.inference_threads)  # process-wide: the app is one reader
         store, copy = self.registry.open_reader(version)
         try:
-            pipeline = build_query_pipeline(self.settings, store, self.mode)
+            local = self.registry.engine_of(version) == ENGINE_LOCAL
+            view = self._corpus_view(version, store, local)
+            # The view goes to the components through their constructors: nothing is set on them later.
+            pipeline = build_query_pipeline(self.settings, store, self.mode, view=view)
             pipeline.warm_up()
-            if self.registry.engine_of(version) == ENGINE_LOCAL:
-                self._load_everything(pipeline, store)
-                exclusive: Any = threading.RLock()
-            else:
-                self._load_lookups(pipeline, store, version)
-                exclusive = nullcontext()
-            self._attach_sentence_vectors(pipeline)
+            exclusive: Any = threading.RLock() if local else nullcontext()
             # A page change sends approvals to review; the chunks are read only when there are
             # approvals to check (or when the first one is made), not on every open.
             self.approvals.on_new_version(version.name, store.filter_documents)
         except BaseException:
             self._release(store, copy)
             raise
-        return _Serving(version, store, copy, pipeline, exclusive)
+        return _Serving(version, store, copy, view, pipeline, exclusive)
 
-    @staticmethod
-    def _load_everything(pipeline: Any, store: Any) -> None:
-        """Qdrant local mode: its searches and filters are Python scans, so the reader holds the
-        whole corpus in memory (BM25 matrix, term statistics, chunk map, vectors)."""
-        builder = cast(CitedAnswerBuilder, pipeline.get_component("answer"))
-        docs = store.filter_documents()  # with vectors: the reader store returns embeddings
-        bm25 = pipeline.get_component("bm25") if "bm25" in pipeline.graph.nodes else None
-        if isinstance(bm25, InMemorySparseRetriever):
-            bm25.index = InMemorySparseIndex(docs)
-        encoder = cast(Bm25QueryEncoder, pipeline.get_component("sparse")).encoder
-        builder.term_stats = TermStats(encoder, (d.content or "" for d in docs))
-        cast(PassageRescorer, pipeline.get_component("rescore")).term_stats = builder.term_stats
-        builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
-        merger = cast(SectionMerger, pipeline.get_component("merge"))
-        merger.chunks = {pos: d for d in docs if (pos := position_of(d)) is not None}
-        builder.vectors = {d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}
-
-    def _attach_sentence_vectors(self, pipeline: Any) -> None:
-        """Question-to-sentence cosines for the answer builder (POLICYDESK_SENTENCE_VECTORS)."""
-        if not self.settings.sentence_vectors:
-            return
-        backend = pipeline.get_component("embedder").embedder.embedding_backend
-        cast(CitedAnswerBuilder, pipeline.get_component("answer")).sentence_vectors = SentenceVectors(
-            embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
-            lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
-
-    def _load_lookups(self, pipeline: Any, store: Any, version: IndexVersion) -> None:
-        """qdrant-edge or a server: nothing per chunk is loaded. Term counts come from the file the
-        ingest wrote; a section's neighbours and a passage's vector are looked up by index when a
-        question needs them (SectionChunks, VectorsById)."""
-        builder = cast(CitedAnswerBuilder, pipeline.get_component("answer"))
-        encoder = cast(Bm25QueryEncoder, pipeline.get_component("sparse")).encoder
-        counts = self.registry.load_term_counts(version)
-        if counts is None:  # a version built before term counts were saved: count once, here
-            docs = store.filter_documents()
-            builder.term_stats = TermStats(encoder, (d.content or "" for d in docs))
-            builder.known_forms = {f for d in docs for f in d.meta.get("forms") or []}
-        else:
-            df = {int(t): int(n) for t, n in counts["df"].items()}
-            builder.term_stats = TermStats.from_counts(encoder, df, int(counts.get("n_texts", counts["n_docs"])))
-            builder.known_forms = set(counts["forms"])
-        cast(PassageRescorer, pipeline.get_component("rescore")).term_stats = builder.term_stats
-        cast(SectionMerger, pipeline.get_component("merge")).chunks = SectionChunks(store)
-        builder.vectors = VectorsById(store)
+    def _corpus_view(self, version: IndexVersion, store: Any, local: bool) -> CorpusView:
+        """This version's CorpusView. Qdrant local mode's searches and filters are Python scans, so
+        its reader holds the whole corpus in memory; qdrant-edge or a server looks chunks and vectors
+        up by index, with term counts from the file the ingest wrote."""
+        encoder = Bm25Encoder()
+        if local:
+            # with vectors: the reader store returns embeddings
+            return view_in_memory(version.name, store.filter_documents(), encoder, sparse=self.mode != "dense")
+        return view_by_lookups(version.name, store, encoder, self.registry.load_term_counts(version))
 
     @staticmethod
     def _release(store: Any, copy: Path | None) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 
-from assistant.retrieve.query_components import PassageLimit, RankFusion
 from haystack import Document, Pipeline, component
 from haystack.components.joiners import DocumentJoiner
 
 from assistant.retrieve.passages import Passages, fuse_ranks
+from assistant.retrieve.query_components import PassageLimit, RankFusion
 
 
 def _docs(prefix: str, n: int) -> list[Document]:

@@ -106,8 +106,7 @@ def test_rescorer_rewards_coverage_and_asked_identifiers():
         Document(id="c", content="Form I-765 edition date and where to file.", meta={"forms": ["I-765"]}),
     ]
     encoder = Bm25Encoder()
-    rescorer = PassageRescorer(coverage_weight=1.0)
-    rescorer.term_stats = TermStats(encoder, [d.content for d in docs])
+    rescorer = PassageRescorer(coverage_weight=1.0, term_stats=TermStats(encoder, [d.content for d in docs]))
     tokens = encoder.encode_query("I-765 filing fee online").indices
     ranked = rescorer.run(documents=docs, forms=["I-765"], query_tokens=list(tokens))["documents"]
     assert [d.id for d in ranked][0] == "b"
@@ -145,8 +144,7 @@ def _builder(docs):
     from assistant.answer.answer_builder import CitedAnswerBuilder
 
     encoder = Bm25Encoder()
-    builder = CitedAnswerBuilder(threshold=0.0, top_k=3)
-    builder.term_stats = TermStats(encoder, [d.content for d in docs])
+    builder = CitedAnswerBuilder(threshold=0.0, top_k=3, term_stats=TermStats(encoder, [d.content for d in docs]))
     return builder, encoder
 
 

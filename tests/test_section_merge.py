@@ -31,9 +31,7 @@ SECTION = [
 
 
 def merger(max_chunks: int = 3) -> SectionMerger:
-    m = SectionMerger(max_chunks=max_chunks)
-    m.chunks = {position_of(d): d for d in SECTION}
-    return m
+    return SectionMerger(max_chunks=max_chunks, chunks={position_of(d): d for d in SECTION})
 
 
 def test_carried_lead_in_appears_once_and_spans_name_each_chunk():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any
 
@@ -108,7 +110,9 @@ class CitedAnswerBuilder:
     """
 
     def __init__(self, threshold: float = 0.5, top_k: int = 5, model: AnswerModel | None = None,
-                 answer_types: bool = True, clip_words: int = 0) -> None:
+                 answer_types: bool = True, clip_words: int = 0, term_stats: TermStats | None = None,
+                 known_forms: AbstractSet[str] | None = None, vectors: Mapping[str, np.ndarray] | None = None,
+                 sentence_vectors: SentenceVectors | None = None) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         if top_k < 1:
@@ -120,12 +124,14 @@ class CitedAnswerBuilder:
         self.answer_types = answer_types
         # Sentences over this many words are quoted down to their answering clauses (0: never).
         self.clip_words = clip_words
-        self.term_stats: TermStats | None = None
-        self.known_forms: set[str] | None = None  # every form number tagged on an indexed chunk
-        # chunk id -> dense vector, loaded with the index: retrievers don't return vectors because
+        # This index version's view of the corpus (CorpusView), read only: term statistics, and
+        # every form number tagged on an indexed chunk (None: not known, no form check).
+        self.term_stats = term_stats
+        self.known_forms = known_forms
+        # chunk id -> dense vector, from the version's view: retrievers don't return vectors because
         # Haystack deep-copies every document between components (~200 ms a question at k=20).
-        self.vectors: dict[str, np.ndarray] = {}
-        self.sentence_vectors: SentenceVectors | None = None
+        self.vectors: Mapping[str, np.ndarray] = vectors if vectors is not None else {}
+        self.sentence_vectors = sentence_vectors
 
     def _overlap(self, query_tokens: list[int], text: str) -> float:
         if self.term_stats is None:

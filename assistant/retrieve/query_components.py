@@ -40,6 +40,13 @@ class QueryEmbedder:
     def run(self, text: str) -> dict[str, Any]:
         return {"embedding": np.asarray(self.embedder.run(text=text)["embedding"], dtype=np.float32)}
 
+    def embed_batch(self, texts: list[str]) -> list[list[float]]:
+        """Unit vectors of `texts` in one batch through the warm model, no prefix (answer sentences)."""
+        backend = self.embedder.embedding_backend
+        if backend is None:
+            raise RuntimeError("QueryEmbedder.embed_batch runs after warm_up()")
+        return backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+
 
 @component
 class Bm25QueryEncoder:
@@ -75,13 +82,14 @@ class PassageRescorer:
     Purely lexical and deterministic: no trained model is involved.
     """
 
-    def __init__(self, form_bonus: float = 0.5, cite_bonus: float = 1.0, coverage_weight: float = 1.0) -> None:
+    def __init__(self, form_bonus: float = 0.5, cite_bonus: float = 1.0, coverage_weight: float = 1.0,
+                 term_stats: TermStats | None = None) -> None:
         if min(form_bonus, cite_bonus, coverage_weight) < 0:
             raise ValueError("form_bonus, cite_bonus and coverage_weight must be >= 0")
         self.form_bonus = form_bonus
         self.cite_bonus = cite_bonus
         self.coverage_weight = coverage_weight
-        self.term_stats: TermStats | None = None  # set when an index version is opened
+        self.term_stats = term_stats  # this index version's (CorpusView); None: no coverage term
 
     @component.output_types(documents=Passages)
     def run(

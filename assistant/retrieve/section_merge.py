@@ -18,6 +18,7 @@ marry, B. in-person meeting ...). The merger shows the section as one passage in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -67,11 +68,12 @@ def join_chunks(chunks: list[Document]) -> tuple[str, list[list[Any]]]:
 class SectionMerger:
     """Merge retrieved chunks of the same section into one passage at the best chunk's rank."""
 
-    def __init__(self, max_chunks: int = 3) -> None:
+    def __init__(self, max_chunks: int = 3, chunks: Mapping[Position, Document] | None = None) -> None:
         if max_chunks < 1:
             raise ValueError(f"max_chunks must be >= 1, got {max_chunks}")
         self.max_chunks = max_chunks
-        self.chunks: dict[Position, Document] = {}  # every indexed chunk, set when a version is opened
+        # Every indexed chunk of this index version by position (CorpusView.chunks); read only.
+        self.chunks: Mapping[Position, Document] = chunks if chunks is not None else {}
 
     def _window(self, best: Position, retrieved: set[int]) -> list[int]:
         """Ordinals of up to max_chunks contiguous chunks around `best`, preferring retrieved ones."""

@@ -66,13 +66,13 @@ class InMemorySparseIndex:
 class InMemorySparseRetriever:
     """Drop-in for QdrantSparseEmbeddingRetriever in embedded mode (same inputs and outputs)."""
 
-    def __init__(self, top_k: int = 20) -> None:
+    def __init__(self, top_k: int = 20, index: InMemorySparseIndex | None = None) -> None:
         self.top_k = top_k
-        self.index: InMemorySparseIndex | None = None
+        self.index = index  # this index version's (CorpusView.sparse_index)
 
     @component.output_types(documents=list[Document])
     def run(self, query_sparse_embedding: SparseEmbedding, filters: dict[str, Any] | None = None,
             top_k: int | None = None) -> dict[str, Any]:
         if self.index is None:
-            raise RuntimeError("InMemorySparseRetriever has no index: load it from the document store first")
+            raise RuntimeError("InMemorySparseRetriever has no index: build it from the version's CorpusView")
         return {"documents": self.index.search(query_sparse_embedding, top_k or self.top_k, filters)}
