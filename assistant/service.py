@@ -31,6 +31,7 @@ from assistant.retrieve.acronyms import expand_acronyms
 from assistant.retrieve.call_context import strip_call_context
 from assistant.retrieve.corpus_view import CorpusView, view_by_lookups, view_in_memory
 from assistant.retrieve.identifiers import extract_identifiers
+from assistant.retrieve.spelling import model_words
 from ingest.index_store import ENGINE_LOCAL, IndexVersion, VersionRegistry, close_store
 from ingest.settings import Settings
 from ingest.sparse import Bm25Encoder
@@ -189,10 +190,12 @@ class Assistant:
         its reader holds the whole corpus in memory; qdrant-edge or a server looks chunks and vectors
         up by index, with term counts from the file the ingest wrote."""
         encoder = Bm25Encoder()
+        known = model_words(self.settings.embedding_model)  # words the speller leaves alone
         if local:
             # with vectors: the reader store returns embeddings
-            return view_in_memory(version.name, store.filter_documents(), encoder, sparse=self.mode != "dense")
-        return view_by_lookups(version.name, store, encoder, self.registry.load_term_counts(version))
+            return view_in_memory(version.name, store.filter_documents(), encoder, sparse=self.mode != "dense",
+                                  model_words=known)
+        return view_by_lookups(version.name, store, encoder, self.registry.load_term_counts(version), known)
 
     @staticmethod
     def _release(store: Any, copy: Path | None) -> None:
@@ -265,20 +268,23 @@ class Assistant:
                 escalation.referral = referral.contact()
             escalation.latency_ms = (time.perf_counter() - started) * 1000
             return escalation, {"candidates": [], "evidence": {}}
-        inputs = self._inputs(text, filters)
-        inputs["limit"] = {"top_k": top_k or self.settings.top_k}
-        inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["rescore"]["forms"]}
         with self._admission, self._use() as serving, serving.exclusive:
+            inputs = self._inputs(text, filters, serving.view)
+            inputs["limit"] = {"top_k": top_k or self.settings.top_k}
+            inputs["answer"] = {"question": shown, "threshold": threshold, "forms": inputs["rescore"]["forms"]}
             out = serving.pipeline.run(inputs, include_outputs_from={"embedder"})
         answer: Answer = self.approvals.lead(out["answer"]["answer"], out["embedder"]["embedding"], text)
         answer.id = qid
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer, out["answer"]
 
-    def _inputs(self, text: str, filters: SearchFilters | None) -> dict[str, Any]:
-        """Pipeline inputs: identifiers spelled canonically, acronyms spelled out, call context dropped."""
+    def _inputs(self, text: str, filters: SearchFilters | None, view: CorpusView) -> dict[str, Any]:
+        """Pipeline inputs: identifiers spelled canonically, typos corrected, call context dropped,
+        acronyms spelled out. Only the search text changes: the answer reads the agent's question."""
         ids = extract_identifiers(text)
         query = ids.normalised_text
+        if self.settings.correct_spelling and view.speller is not None:
+            query = view.speller.correct(query)
         if self.settings.strip_call_context:
             query = strip_call_context(query)
         if self.settings.expand_acronyms:
@@ -298,7 +304,8 @@ class Assistant:
         """Questions embedded exactly as `ask` embeds them (to match approved questions)."""
         with self._use() as serving:
             embedder = serving.pipeline.get_component("embedder").embedder
-            texts = [embedder.prefix + self._inputs(q, None)["embedder"]["text"] + embedder.suffix for q in questions]
+            texts = [embedder.prefix + self._inputs(q, None, serving.view)["embedder"]["text"] + embedder.suffix
+                     for q in questions]
             # One batch through the loaded model (the component's run() takes one text at a time).
             vectors = embedder.embedding_backend.embed(texts, batch_size=32, show_progress_bar=False,
                                                        normalize_embeddings=True)
@@ -307,8 +314,8 @@ class Assistant:
     def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
         """Ranked passages, as the answer cites them (for evaluation of retrieval)."""
         text = clean_question(question, self.settings.max_question_chars)
-        inputs = self._inputs(text, filters)
-        inputs["answer"] = {"question": text}
         with self._admission, self._use() as serving, serving.exclusive:
+            inputs = self._inputs(text, filters, serving.view)
+            inputs["answer"] = {"question": text}
             out = serving.pipeline.run(inputs, include_outputs_from={"merge"})
         return list(out["merge"]["documents"][:top_k])

@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     # of 2 answers in 115 (README, "Answers measured on blind questions").
     clip_sentence_words: int = Field(default=0, ge=0)
     expand_acronyms: bool = True
+    correct_spelling: bool = True  # caller typos corrected towards the index's words (assistant.retrieve.spelling)
     strip_call_context: bool = True
     answer_types: bool = True
     calibration_file: Path = CALIBRATION_FILE  # where `eval --calibrate` saves the threshold

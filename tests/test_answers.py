@@ -86,7 +86,8 @@ def test_citations_say_where_the_passage_body_starts(assistant):
 
 
 def test_classification_prefers_its_chapter_and_call_words_are_not_searched(assistant):
-    inputs = assistant._inputs("Caller asks: does an O-1B need a consultation?", None)
+    assert assistant.version.name  # opens the serving version, whose view the inputs read
+    inputs = assistant._inputs("Caller asks: does an O-1B need a consultation?", None, assistant._serving.view)
     assert "2 USCIS-PM M.4" in inputs["rescore"]["cites"]
     assert "caller" not in inputs["sparse"]["text"].lower()
     answer = assistant.ask("Caller asks: are reality TV contestants in the MPTV industry for an O-1B?")

@@ -34,7 +34,7 @@ def _attributes(pipeline: Any) -> dict[str, dict[str, int]]:
 
 def _run(serving: Any, assistant: Assistant, question: str) -> Any:
     """One question through an open version's own pipeline, as Assistant.ask runs it."""
-    inputs = assistant._inputs(question, None)
+    inputs = assistant._inputs(question, None, serving.view)
     inputs["limit"] = {"top_k": 5}
     inputs["answer"] = {"question": question, "forms": inputs["rescore"]["forms"]}
     with serving.exclusive:

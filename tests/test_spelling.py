@@ -56,3 +56,25 @@ def test_ingest_counts_the_vocabulary_beside_the_term_counts():
     counts = count_terms([Document(content=text) for text in PAGES])
     assert counts["words"]["evidence"] == 2 and counts["words"]["fiance"] == 1
     assert "the" not in counts["words"]  # shorter than four letters
+
+
+def test_a_misspelt_question_finds_what_the_spelt_one_finds_and_keeps_the_agents_words(assistant):
+    right = assistant.ask("public charge rule which benefits count")
+    typed = assistant.ask("public charg rule which benifits count")
+    assert [c.chunk_id for c in typed.citations][:3] == [c.chunk_id for c in right.citations][:3]
+    assert typed.question == "public charg rule which benifits count"  # shown as the agent typed it
+
+
+def test_the_speller_is_a_switch_and_counts_come_from_the_version(small_index):
+    from assistant.service import Assistant
+
+    off = Assistant(small_index.model_copy(update={"correct_spelling": False}))
+    try:
+        assert off.version.name  # opens the serving version
+        speller = off._serving.view.speller  # type: ignore[union-attr]
+        assert speller is not None and speller.index_words["charge"] >= 2  # from the version's term_counts.json
+        typed = off.ask("public charg rule which benifits count")
+        right = off.ask("public charge rule which benefits count")
+        assert [c.chunk_id for c in typed.citations][:3] != [c.chunk_id for c in right.citations][:3]
+    finally:
+        off.close()

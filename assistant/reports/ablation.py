@@ -22,6 +22,7 @@ FITTED_MODEL = ANSWER_MODEL_FILE.with_name("answer_model_fitted.json")
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("full pipeline", {}),
     ("acronyms not spelled out", {"expand_acronyms": False}),
+    ("typos not corrected", {"correct_spelling": False}),
     ("call-context words searched", {"strip_call_context": False}),
     ("no answer-type rule", {"answer_types": False}),
     ("no referrals", {"refer_other_agencies": False}),

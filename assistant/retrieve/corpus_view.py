@@ -24,8 +24,10 @@ from haystack import Document
 from assistant.retrieve.index_lookups import SectionChunks, VectorsById
 from assistant.retrieve.section_merge import Position, position_of
 from assistant.retrieve.sparse_index import InMemorySparseIndex
+from assistant.retrieve.spelling import Speller
 from assistant.retrieve.term_stats import TermStats
 from ingest.sparse import Bm25Encoder
+from ingest.words import corpus_words
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,15 @@ class CorpusView:
     chunks: Mapping[Position, Document] = field(default_factory=lambda: MappingProxyType({}))
     vectors: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
     sparse_index: InMemorySparseIndex | None = None
+    speller: Speller | None = None  # corrects a question's typos towards this version's words
 
 
 def _forms(docs: list[Document]) -> frozenset[str]:
     return frozenset(f for d in docs for f in d.meta.get("forms") or [])
 
 
-def view_in_memory(version: str, docs: list[Document], encoder: Bm25Encoder, sparse: bool = True) -> CorpusView:
+def view_in_memory(version: str, docs: list[Document], encoder: Bm25Encoder, sparse: bool = True,
+                   model_words: frozenset[str] = frozenset()) -> CorpusView:
     """Qdrant local mode: its searches and filters are Python scans, so the reader holds the whole
     corpus in memory (BM25 matrix unless no BM25 retriever reads it, term statistics, chunk map,
     vectors). `docs` carry their vectors."""
@@ -53,10 +57,12 @@ def view_in_memory(version: str, docs: list[Document], encoder: Bm25Encoder, spa
         chunks=MappingProxyType({pos: d for d in docs if (pos := position_of(d)) is not None}),
         vectors=MappingProxyType({d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}),
         sparse_index=InMemorySparseIndex(docs) if sparse else None,
+        speller=Speller(corpus_words(d.content or "" for d in docs), model_words),
     )
 
 
-def view_by_lookups(version: str, store: Any, encoder: Bm25Encoder, counts: dict[str, Any] | None) -> CorpusView:
+def view_by_lookups(version: str, store: Any, encoder: Bm25Encoder, counts: dict[str, Any] | None,
+                    model_words: frozenset[str] = frozenset()) -> CorpusView:
     """qdrant-edge or a server: nothing per chunk is loaded. Term counts come from the file the ingest
     wrote (`counts`); a section's neighbours and a passage's vector are looked up by index when a
     question needs them (SectionChunks, VectorsById)."""
@@ -64,9 +70,13 @@ def view_by_lookups(version: str, store: Any, encoder: Bm25Encoder, counts: dict
         docs = store.filter_documents()
         term_stats = TermStats(encoder, (d.content or "" for d in docs))
         known_forms = _forms(docs)
+        words = corpus_words(d.content or "" for d in docs)
     else:
         df = {int(t): int(n) for t, n in counts["df"].items()}
         term_stats = TermStats.from_counts(encoder, df, int(counts.get("n_texts", counts["n_docs"])))
         known_forms = frozenset(counts["forms"])
+        saved = counts.get("words")  # a version built before its words were counted: count once, here
+        words = saved if saved is not None else corpus_words(d.content or "" for d in store.filter_documents())
     return CorpusView(version=version, term_stats=term_stats, known_forms=known_forms,
-                      chunks=SectionChunks(store), vectors=VectorsById(store))
+                      chunks=SectionChunks(store), vectors=VectorsById(store),
+                      speller=Speller(words, model_words) if words else None)
