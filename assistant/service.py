@@ -35,8 +35,9 @@ from assistant.section_merge import SectionMerger, position_of
 from assistant.sentence_vectors import SentenceVectors
 from assistant.sparse_index import InMemorySparseIndex, InMemorySparseRetriever
 from assistant.term_stats import TermStats
-from ingest.index_store import ENGINE_LOCAL, IndexVersion, VersionRegistry, close_store
+from ingest.index_store import ENGINE_LOCAL, IndexUnavailable, IndexVersion, VersionRegistry, close_store
 from ingest.indexing import embedding_cache_for
+from ingest.model_identity import index_model_mismatch
 from ingest.settings import Settings
 
 
@@ -169,6 +170,9 @@ class Assistant:
             import torch
 
             torch.set_num_threads(self.settings.inference_threads)  # process-wide: the app is one reader
+        mismatch = index_model_mismatch(version.manifest, self.settings.embedding_model_id)
+        if mismatch:
+            raise IndexUnavailable(mismatch)
         store, copy = self.registry.open_reader(version)
         try:
             pipeline = build_query_pipeline(self.settings, store, self.mode)
@@ -211,7 +215,7 @@ class Assistant:
             return
         backend = pipeline.get_component("embedder").embedder.embedding_backend
         cast(CitedAnswerBuilder, pipeline.get_component("answer")).sentence_vectors = SentenceVectors(
-            embedding_cache_for(self.settings).path, self.settings.embedding_model_name,
+            embedding_cache_for(self.settings).path, self.settings.embedding_model_id,
             lambda texts: backend.embed(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
 
     def _load_lookups(self, pipeline: Any, store: Any, version: IndexVersion) -> None:
