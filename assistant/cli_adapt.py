@@ -11,11 +11,11 @@ import typer
 
 def adapt(
     epochs: Annotated[int, typer.Option("--epochs", min=1, max=10)] = 1,
-    lr: Annotated[float, typer.Option("--lr", min=1e-7, max=1e-3)] = 2e-5,
+    lr: Annotated[float, typer.Option("--lr", min=1e-7, max=1e-3)] = 5e-5,
     batch_size: Annotated[int, typer.Option("--batch-size", min=2, max=256)] = 32,
     max_pairs: Annotated[int, typer.Option(
-        "--max-pairs", min=2, help="Training pairs at most (bounds CPU time).")] = 3000,
-    max_seq_length: Annotated[int, typer.Option("--max-seq-length", min=16, max=256)] = 128,
+        "--max-pairs", min=2, help="Training pairs at most (bounds CPU time).")] = 1500,
+    max_seq_length: Annotated[int, typer.Option("--max-seq-length", min=16, max=256)] = 96,
     seed: Annotated[int, typer.Option("--seed")] = 13,
     source: Annotated[list[str] | None, typer.Option(
         "--source", help="Pair sources to use (repeatable): heading, title_heading, title, first_sentence.")] = None,

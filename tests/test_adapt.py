@@ -146,3 +146,15 @@ def test_a_reader_queries_an_index_only_with_the_model_that_built_it(adapted, tm
     finally:
         reader.close()
         base_reader.close()
+
+
+def test_adapt_command_without_an_index_exits_3_and_rejects_unknown_sources(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.cli import EXIT_BAD_INPUT, EXIT_NO_INDEX, app
+
+    monkeypatch.setenv("POLICYDESK_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["adapt"])
+    assert result.exit_code == EXIT_NO_INDEX and "adapt reads the serving index" in result.output
+    result = CliRunner().invoke(app, ["adapt", "--source", "footnotes"])
+    assert result.exit_code == EXIT_BAD_INPUT and "--source must be among" in result.output
