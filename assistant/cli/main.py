@@ -311,10 +311,12 @@ def bench_scale_command(
 def main() -> None:
     app()
 
+from assistant.cli.adapt import adapt as _adapt  # noqa: E402
 from assistant.cli.approvals import _report_check, approvals_app, approve  # noqa: E402
 from assistant.cli.reports import coverage as _coverage  # noqa: E402
 
 app.command(name="coverage")(_coverage)
+app.command(name="adapt")(_adapt)
 app.command(name="approve")(approve)
 app.add_typer(approvals_app, name="approvals")
 

@@ -62,7 +62,7 @@ def save_calibration(settings: Settings, threshold: float, curve: list[dict[str,
         "abstain_threshold": threshold,
         "chosen_by": f"max(recall - false_abstention) subject to false_abstention <= {MAX_FALSE_ABSTENTION}",
         "questions": str(questions),
-        "embedding_model": settings.embedding_model_name,
+        "embedding_model": settings.embedding_model_id,
         "calibrated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "curve": curve[::5],
     }

@@ -100,7 +100,7 @@ def fit_answer_models(settings: Settings, questions: list[Path]) -> dict[str, An
         }
         model.save(settings.answer_model_file, extra={
             "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "embedding_model": settings.embedding_model_name, "l2": L2, "report": report})
+            "embedding_model": settings.embedding_model_id, "l2": L2, "report": report})
         return report
     finally:
         assistant.close()
