@@ -32,6 +32,7 @@ from assistant.retrieve.call_context import strip_call_context
 from assistant.retrieve.corpus_view import CorpusView, view_by_lookups, view_in_memory
 from assistant.retrieve.identifiers import extract_identifiers
 from assistant.retrieve.spelling import model_words
+from assistant.workers import AskWorkers
 from ingest.index_store import ENGINE_LOCAL, IndexUnavailable, IndexVersion, VersionRegistry, close_store
 from ingest.model_identity import index_model_mismatch
 from ingest.settings import Settings
@@ -101,7 +102,9 @@ class Assistant:
         self._state = threading.Lock()  # guards _serving and the users counts (held for microseconds)
         self._opening = threading.Lock()  # one thread opens a new version; the others keep answering
         self._serving: _Serving | None = None
-        self.approvals = ApprovalDesk(settings, embed=self.embed_questions)
+        self.approvals = ApprovalDesk(settings, embed=self.embed_questions, open_version=self._ensure_current)
+        self._workers: AskWorkers | None = None  # started on the first question (POLICYDESK_ASK_PROCESSES)
+        self._workers_lock = threading.Lock()
         # Admission: at most this many questions in the pipeline at once (POLICYDESK_PARALLEL_QUESTIONS).
         self._admission = AdmissionGate(settings.parallel_questions or os.cpu_count() or 1)
 
@@ -209,6 +212,10 @@ class Assistant:
             shutil.rmtree(copy, ignore_errors=True)
 
     def close(self) -> None:
+        with self._workers_lock:
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.close()
         busy = False
         with self._state:
             serving, self._serving = self._serving, None
@@ -243,7 +250,19 @@ class Assistant:
         qid: str | None = None,
         threshold: float | None = None,
     ) -> Answer:
+        if self.settings.ask_processes:
+            started = time.perf_counter()
+            answer = self.workers().ask(question, top_k, filters, qid, threshold)
+            answer.latency_ms = (time.perf_counter() - started) * 1000
+            return answer
         return self.explain(question, top_k, filters, qid, threshold)[0]
+
+    def workers(self) -> AskWorkers:
+        """The worker processes that answer `ask` (POLICYDESK_ASK_PROCESSES), started once."""
+        with self._workers_lock:
+            if self._workers is None:
+                self._workers = AskWorkers(self.settings, self.settings.ask_processes)
+            return self._workers
 
     def explain(
         self,

@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     # the cores only adds thread switching and GIL hand-offs (16 at once cost 60 CPU-ms a question
     # against 38 at two); 0: one per core.
     parallel_questions: int = Field(default=0, ge=0)
+    # Questions answered in this many worker processes (assistant.workers), each with its own model
+    # and open version (~0.8 GB each): parallel questions then use every core, not one process's
+    # GIL-bound share. 0: questions are answered in the asking process.
+    ask_processes: int = Field(default=0, ge=0)
     stale_after_days: int = 365
 
     # approved answers (assistant.approvals): the SQLite database (default <data_dir>/approvals.sqlite)

@@ -38,8 +38,12 @@ REVIEW_NOTE = ("An approved answer to this question is awaiting review after a c
 
 
 class ApprovalDesk:
-    def __init__(self, settings: Settings, embed: Embed, lock: threading.RLock | None = None) -> None:
+    def __init__(self, settings: Settings, embed: Embed, lock: threading.RLock | None = None,
+                 open_version: Callable[[], None] | None = None) -> None:
+        """`open_version` opens the serving version when none is (questions answered by worker
+        processes leave this process's reader closed until staff approve)."""
         self.settings = settings
+        self._open_version = open_version
         self.store = ApprovalStore(settings.approvals_path)
         self.matcher = ApprovalMatcher(settings.approval_match_threshold)
         self._embed = embed
@@ -139,6 +143,8 @@ class ApprovalDesk:
         """Approve the live answer (or chosen sentences of its passages). A question approved before
         (same redacted text, not retired) is re-approved under its id, keeping its phrasings."""
         live = answer.live or answer  # an approved answer already leading: approve what search says now
+        if self.version is None and self._open_version is not None:
+            self._open_version()
         if self.version is None:
             raise ApprovalError("no index version is open; ask the question first")
         with self._lock:
