@@ -197,11 +197,12 @@ class Assistant:
         its reader holds the whole corpus in memory; qdrant-edge or a server looks chunks and vectors
         up by index, with term counts from the file the ingest wrote."""
         encoder = Bm25Encoder()
-        known = model_words(self.settings.embedding_model)  # words the speller leaves alone
+        # The speller (off by default) leaves the model's own words alone; no speller, no vocabulary read.
+        known = model_words(self.settings.embedding_model) if self.settings.correct_spelling else None
         if local:
             # with vectors: the reader store returns embeddings
             return view_in_memory(version.name, store.filter_documents(), encoder, sparse=self.mode != "dense",
-                                  model_words=known)
+                                  spell_known=known)
         return view_by_lookups(version.name, store, encoder, self.registry.load_term_counts(version), known)
 
     @staticmethod
@@ -306,7 +307,7 @@ class Assistant:
         acronyms spelled out. Only the search text changes: the answer reads the agent's question."""
         ids = extract_identifiers(text)
         query = ids.normalised_text
-        if self.settings.correct_spelling and view.speller is not None:
+        if view.speller is not None:  # built only when POLICYDESK_CORRECT_SPELLING is on
             query = view.speller.correct(query)
         if self.settings.strip_call_context:
             query = strip_call_context(query)

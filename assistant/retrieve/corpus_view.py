@@ -46,10 +46,11 @@ def _forms(docs: list[Document]) -> frozenset[str]:
 
 
 def view_in_memory(version: str, docs: list[Document], encoder: Bm25Encoder, sparse: bool = True,
-                   model_words: frozenset[str] = frozenset()) -> CorpusView:
+                   spell_known: frozenset[str] | None = None) -> CorpusView:
     """Qdrant local mode: its searches and filters are Python scans, so the reader holds the whole
     corpus in memory (BM25 matrix unless no BM25 retriever reads it, term statistics, chunk map,
-    vectors). `docs` carry their vectors."""
+    vectors). `docs` carry their vectors. `spell_known`: the words a speller leaves alone (the
+    model's vocabulary); None builds no speller."""
     return CorpusView(
         version=version,
         term_stats=TermStats(encoder, (d.content or "" for d in docs)),
@@ -57,12 +58,12 @@ def view_in_memory(version: str, docs: list[Document], encoder: Bm25Encoder, spa
         chunks=MappingProxyType({pos: d for d in docs if (pos := position_of(d)) is not None}),
         vectors=MappingProxyType({d.id: np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding}),
         sparse_index=InMemorySparseIndex(docs) if sparse else None,
-        speller=Speller(corpus_words(d.content or "" for d in docs), model_words),
+        speller=None if spell_known is None else Speller(corpus_words(d.content or "" for d in docs), spell_known),
     )
 
 
 def view_by_lookups(version: str, store: Any, encoder: Bm25Encoder, counts: dict[str, Any] | None,
-                    model_words: frozenset[str] = frozenset()) -> CorpusView:
+                    spell_known: frozenset[str] | None = None) -> CorpusView:
     """qdrant-edge or a server: nothing per chunk is loaded. Term counts come from the file the ingest
     wrote (`counts`); a section's neighbours and a passage's vector are looked up by index when a
     question needs them (SectionChunks, VectorsById)."""
@@ -70,13 +71,14 @@ def view_by_lookups(version: str, store: Any, encoder: Bm25Encoder, counts: dict
         docs = store.filter_documents()
         term_stats = TermStats(encoder, (d.content or "" for d in docs))
         known_forms = _forms(docs)
-        words = corpus_words(d.content or "" for d in docs)
+        words = corpus_words(d.content or "" for d in docs) if spell_known is not None else {}
     else:
         df = {int(t): int(n) for t, n in counts["df"].items()}
         term_stats = TermStats.from_counts(encoder, df, int(counts.get("n_texts", counts["n_docs"])))
         known_forms = frozenset(counts["forms"])
-        saved = counts.get("words")  # a version built before its words were counted: count once, here
-        words = saved if saved is not None else corpus_words(d.content or "" for d in store.filter_documents())
+        words = counts.get("words") or {}
+        if spell_known is not None and "words" not in counts:  # built before words were counted
+            words = corpus_words(d.content or "" for d in store.filter_documents())
+    speller = Speller(words, spell_known) if spell_known is not None and words else None
     return CorpusView(version=version, term_stats=term_stats, known_forms=known_forms,
-                      chunks=SectionChunks(store), vectors=VectorsById(store),
-                      speller=Speller(words, model_words) if words else None)
+                      chunks=SectionChunks(store), vectors=VectorsById(store), speller=speller)
