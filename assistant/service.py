@@ -327,13 +327,10 @@ class Assistant:
     def embed_questions(self, questions: list[str]) -> list[list[float]]:
         """Questions embedded exactly as `ask` embeds them (to match approved questions)."""
         with self._use() as serving:
-            embedder = serving.pipeline.get_component("embedder").embedder
-            texts = [embedder.prefix + self._inputs(q, None, serving.view)["embedder"]["text"] + embedder.suffix
-                     for q in questions]
-            # One batch through the loaded model (the component's run() takes one text at a time).
-            vectors = embedder.embedding_backend.embed(texts, batch_size=32, show_progress_bar=False,
-                                                       normalize_embeddings=True)
-            return [list(map(float, v)) for v in vectors]
+            component = serving.pipeline.get_component("embedder")
+            prefix, suffix = component.embedder.prefix, component.embedder.suffix
+            texts = [prefix + self._inputs(q, None, serving.view)["embedder"]["text"] + suffix for q in questions]
+            return [list(map(float, v)) for v in component.embed_batch(texts)]  # one batch, the loaded model
 
     def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
         """Ranked passages, as the answer cites them (for evaluation of retrieval)."""

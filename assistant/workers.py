@@ -38,8 +38,8 @@ def _start(fields: dict[str, Any]) -> None:
         _WORKER.version  # noqa: B018
 
 
-def _ready() -> int:
-    return os.getpid()
+def _ready() -> None:
+    """A no-op task: returns once its worker has started (and warmed up)."""
 
 
 def _ask(question: object, top_k: int | None, filters: SearchFilters | None, qid: str | None,
@@ -69,7 +69,6 @@ class AskWorkers:
     def ask(self, question: object, top_k: int | None, filters: SearchFilters | None, qid: str | None,
             threshold: float | None) -> Answer:
         return self._pool.submit(_ask, question, top_k, filters, qid, threshold).result()
-
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
