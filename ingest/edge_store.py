@@ -232,19 +232,9 @@ def _to_point(doc: Document) -> Any:
     return Point(point_id(doc.id), vectors, {"id": doc.id, "content": doc.content, "meta": doc.meta})
 
 
-class StoredDocument(Document):
-    """A document as read from the shard. Never changed in place (Haystack 3 components make
-    changed copies with dataclasses.replace, and warn on mutation), so the query pipeline's
-    defensive deep copy before each component returns it as it is: copying 30 documents' meta
-    at every step was most of a question's Python time, which parallel questions cannot share."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> StoredDocument:
-        return self
-
-
 def _to_document(point: Any, score: float | None = None) -> Document:
     payload = point.payload or {}
     vector = point.vector
     embedding = vector.get(DENSE) if isinstance(vector, dict) else None
-    return StoredDocument(id=payload.get("id", str(point.id)), content=payload.get("content"),
+    return Document(id=payload.get("id", str(point.id)), content=payload.get("content"),
                     meta=payload.get("meta") or {}, embedding=embedding, score=score)
