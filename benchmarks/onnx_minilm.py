@@ -29,7 +29,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
-from assistant.evaluate import first_relevant_rank, percentile, retrieval_metrics  # noqa: E402
+from assistant.reports.evaluate import first_relevant_rank, percentile, retrieval_metrics  # noqa: E402
 
 
 class OnnxMiniLM:
@@ -84,9 +84,9 @@ def _dense_metrics(qv: np.ndarray, cv: np.ndarray, docs: list[Any], rows: list[d
 
 def main() -> None:
     import torch
-    from assistant.batch import read_question_lines
     from haystack import Document
 
+    from assistant.reports.batch import read_question_lines
     from ingest.adapt import index_chunks, load_model
     from ingest.indexing import embedding_cache_for
     from ingest.settings import Settings

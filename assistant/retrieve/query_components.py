@@ -61,7 +61,7 @@ class Bm25QueryEncoder:
         return {"sparse_embedding": sparse, "tokens": list(sparse.indices)}
 
 
-def _cite_matches(cite: str, wanted: str) -> bool:
+def cite_matches(cite: str, wanted: str) -> bool:
     """"8 u.s.c. 1254" matches "8 u.s.c. 1254(a)" but not "8 u.s.c. 1254a"."""
     if not cite.startswith(wanted):
         return False
@@ -107,7 +107,7 @@ class PassageRescorer:
             if wanted_forms & set(doc.meta.get("forms") or []):
                 bonus += self.form_bonus
             cite = str(doc.meta.get("cite") or "").lower()
-            if any(_cite_matches(cite, c) for c in wanted_cites):
+            if any(cite_matches(cite, c) for c in wanted_cites):
                 bonus += self.cite_bonus
             coverage = 0.0
             if self.term_stats is not None and query_tokens:
