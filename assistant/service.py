@@ -333,24 +333,20 @@ class Assistant:
             return [list(map(float, v)) for v in component.embed_batch(texts)]  # one batch, the loaded model
 
     def trace(self, question: str, steps: tuple[str, ...] = ("embedder", "sparse", "dense", "bm25", "joiner",
-                                                            "rescore")) -> dict[str, Any]:
+                                                            "rescore"),
+              filters: SearchFilters | None = None) -> dict[str, Any]:
         """What each named pipeline step put out for one question, plus the pipeline's inputs
-        (`"inputs"`: the search text after identifiers, call context and acronyms) and this version's
-        term statistics (`"term_stats"`): for benchmarks that weigh a candidate model or re-ranker
-        against the served ranking, on the very candidates the pipeline fused."""
-        text = clean_question(question, self.settings.max_question_chars)
-        with self._admission, self._use() as serving, serving.exclusive:
-            inputs = self._inputs(text, None, serving.view)
-            inputs["answer"] = {"question": text}
-            out = serving.pipeline.run(inputs, include_outputs_from=set(steps))
-            term_stats = serving.view.term_stats
-        return {**{s: out[s] for s in steps if s in out}, "inputs": inputs, "term_stats": term_stats}
-
-    def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
-        """Ranked passages, as the answer cites them (for evaluation of retrieval)."""
+        (`"inputs"`: the search text after identifiers, call context and acronyms) and the serving
+        pipeline's own re-scorer (`"rescorer"`, read-only): for evaluation, and for benchmarks that
+        weigh a candidate model or re-ranker against the served ranking on the candidates it fused."""
         text = clean_question(question, self.settings.max_question_chars)
         with self._admission, self._use() as serving, serving.exclusive:
             inputs = self._inputs(text, filters, serving.view)
             inputs["answer"] = {"question": text}
-            out = serving.pipeline.run(inputs, include_outputs_from={"merge"})
-        return list(out["merge"]["documents"][:top_k])
+            out = serving.pipeline.run(inputs, include_outputs_from=set(steps))
+            rescorer = serving.pipeline.get_component("rescore")
+        return {**{s: out[s] for s in steps if s in out}, "inputs": inputs, "rescorer": rescorer}
+
+    def retrieve(self, question: str, top_k: int = 10, filters: SearchFilters | None = None) -> list[Any]:
+        """Ranked passages, as the answer cites them (for evaluation of retrieval)."""
+        return list(self.trace(question, ("merge",), filters)["merge"]["documents"][:top_k])

