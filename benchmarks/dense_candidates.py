@@ -39,6 +39,7 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 from assistant.answer.answer_model import fit_conditional_logit  # noqa: E402
 from assistant.reports.evaluate import first_relevant_rank, is_relevant, percentile, retrieval_metrics  # noqa: E402
 from assistant.retrieve.passages import fuse_ranks  # noqa: E402
+from assistant.retrieve.query_components import RRF_K  # noqa: E402
 
 TOP = 30  # chunks each ranking contributes, as the pipeline's retrieve_k
 LEARNED_FEATURES = ("fused", "coverage", "form", "cite", "minilm_cos", "e5_cos")
@@ -85,7 +86,7 @@ def _features(docs: list[Any], trace: dict[str, Any], minilm: np.ndarray, e5: np
     for rank, d in enumerate(docs):
         form, cite, coverage = trace["rescorer"].signals(d, forms, cites, trace["sparse"]["tokens"])
         k = row.get(d.id)
-        rows.append([60 / (61 + rank), coverage, float(form), float(cite),
+        rows.append([RRF_K / (RRF_K + rank + 1), coverage, float(form), float(cite),
                      0.0 if k is None else float(minilm[k]), 0.0 if k is None else float(e5[k])])
     return np.asarray(rows, dtype=np.float64)
 
